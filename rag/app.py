@@ -1,0 +1,124 @@
+"""The composition root: builds every service from Settings. The CLI, the API, the UI, the
+evaluation and the benchmarks all start here; nothing else constructs services."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.documents.chunking import Chunker
+from rag.index.embedder import DenseUnavailable, Embedder, SentenceTransformerEmbedder
+from rag.index.generations import Generation, active_name, open_active
+from rag.index.vectors import ChromaVectors, collection_name
+from rag.ingest import Ingestor
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.chain import AnswerChain
+    from rag.retrieve.hybrid import HybridSearcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    _embedder: Embedder | None = None
+    _embedder_loaded: bool = False
+    dense_note: str = ""
+    _vectors: ChromaVectors | None = None
+    _generation: Generation | None = None
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> App:
+        return cls(settings or Settings())
+
+    # --- dense model and vector store -----------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The embedding model, loaded once; None (with ``dense_note`` saying why) when absent."""
+        with self._lock:
+            if not self._embedder_loaded:
+                self._embedder_loaded = True
+                s = self.settings
+                if not s.dense_enabled:
+                    self.dense_note = "Dense retrieval is disabled (RAG_EMBEDDING_MODEL=none)."
+                else:
+                    try:
+                        self._embedder = SentenceTransformerEmbedder(
+                            s.embedding_model, query_prefix=s.embedding_query_prefix,
+                            passage_prefix=s.embedding_passage_prefix, batch_size=s.embedding_batch_size,
+                            allow_download=s.embedding_allow_download,
+                        )  # fmt: skip
+                        self.dense_note = f"Model: {s.embedding_model}."
+                    except DenseUnavailable as exc:
+                        self.dense_note = str(exc)
+                        log.info("dense retrieval off: %s", exc)
+            return self._embedder
+
+    def vectors_for(self, embedder: Embedder) -> ChromaVectors:
+        """One Chroma client per process (embedded, or a `chroma run` server when configured)."""
+        with self._lock:
+            if self._vectors is None:
+                s = self.settings
+                self._vectors = ChromaVectors(
+                    path=None if s.chroma_url else s.index_dir / "chroma", url=s.chroma_url,
+                    collection=collection_name(s.chroma_collection_prefix, embedder.name), dim=embedder.dim,
+                )  # fmt: skip
+            return self._vectors
+
+    def vectors(self) -> ChromaVectors | None:
+        emb = self.embedder
+        return self.vectors_for(emb) if emb is not None else None
+
+    # --- ingest -----------------------------------------------------------------------------
+
+    def ingestor(self, progress: bool = True) -> Ingestor:
+        s = self.settings
+        emb = self.embedder
+        return Ingestor(
+            s.index_dir, chunker=Chunker(s.chunk_tokens), embedder=emb,
+            vectors_factory=self.vectors_for if emb is not None else None, dense_note=self.dense_note,
+            max_file_bytes=s.max_file_mb * 1024 * 1024, progress=progress,
+        )  # fmt: skip
+
+    # --- the active index ---------------------------------------------------------------------
+
+    def generation(self) -> Generation | None:
+        """The active generation, reopened when an ingest has switched it."""
+        with self._lock:
+            name = active_name(self.settings.index_dir)
+            if self._generation is not None and self._generation.name == name:
+                return self._generation
+            old = self._generation
+            self._generation = open_active(self.settings.index_dir) if name else None
+            self._searcher = None
+            if old is not None:
+                old.close()
+            return self._generation
+
+    def searcher(self) -> HybridSearcher:
+        from rag.retrieve.hybrid import HybridSearcher
+
+        with self._lock:
+            gen = self.generation()
+            cached = getattr(self, "_searcher", None)
+            if cached is not None and cached.generation is gen:
+                return cached
+            emb = self.embedder
+            vectors = self.vectors() if gen is not None and gen.manifest.get("dense_model") else None
+            self._searcher = HybridSearcher(gen, embedder=emb if vectors else None, vectors=vectors)
+            return self._searcher
+
+    def chain(self) -> AnswerChain:
+        from rag.chain import build_chain
+
+        return build_chain(self)
+
+    def index_dir(self) -> Path:
+        return self.settings.index_dir

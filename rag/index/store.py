@@ -1,0 +1,169 @@
+"""The document store of one index generation: documents, chunks and ingested files in SQLite.
+
+A generation is written once, in a fresh directory, and never modified afterwards; serving reads
+it. Chunk row ids are the positions of the chunks in the generation's BM25 matrix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.documents.models import Chunk, Document
+
+_SCHEMA = """
+CREATE TABLE documents (id TEXT PRIMARY KEY, number TEXT, doc_type TEXT, issuer TEXT, issued_date TEXT,
+                        source TEXT, body TEXT NOT NULL);
+CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, body TEXT NOT NULL,
+                     tokens TEXT NOT NULL);
+CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE TABLE files (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL,
+                    doc_id TEXT, status TEXT NOT NULL, error TEXT);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    sha256: str
+    size: int
+    mtime: float
+    doc_id: str | None
+    status: str  # "indexed" | "failed"
+    error: str | None = None
+
+
+class StoreWriter:
+    """Writes a new generation's store. Use as a context manager; nothing is visible until commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path)
+        self.db.executescript(_SCHEMA)
+        self.rows = 0
+
+    def add_document(self, doc: Document) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
+            (doc.id, doc.cite_number, doc.doc_type, doc.issuer,
+             doc.issued_date.isoformat() if doc.issued_date else None, doc.source, doc.model_dump_json()),
+        )  # fmt: skip
+
+    def add_chunks(self, chunks: Iterable[tuple[Chunk, list[str]]]) -> None:
+        rows = []
+        for chunk, tokens in chunks:
+            rows.append((self.rows, chunk.id, chunk.doc_id, chunk.model_dump_json(), json.dumps(tokens)))
+            self.rows += 1
+        self.db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?)", rows)
+
+    def add_file(self, rec: FileRecord) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
+            (rec.path, rec.sha256, rec.size, rec.mtime, rec.doc_id, rec.status, rec.error),
+        )
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
+
+    def commit(self) -> None:
+        self.db.commit()
+        self.db.close()
+
+
+class Store:
+    """Read-only access to a generation's store, safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise FileNotFoundError(f"index store missing: {path}")
+        self.path = path
+        self._local = threading.local()
+        # Fail now, with a clear message, if the file is not a readable store.
+        self.count_chunks()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def count_chunks(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def count_documents(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def chunks(self, rows: list[int]) -> list[Chunk]:
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = {r: Chunk.model_validate_json(b) for r, b in self.db.execute(
+            f"SELECT row, body FROM chunks WHERE row IN ({marks})", rows)}  # fmt: skip
+        return [found[r] for r in rows if r in found]
+
+    def rows_for_ids(self, ids: list[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {i: int(r) for i, r in self.db.execute(f"SELECT id, row FROM chunks WHERE id IN ({marks})", ids)}
+
+    def chunk_ids(self) -> set[str]:
+        return {str(r[0]) for r in self.db.execute("SELECT id FROM chunks")}
+
+    def chunk_doc_ids(self) -> list[str]:
+        return [str(r[0]) for r in self.db.execute("SELECT doc_id FROM chunks ORDER BY row")]
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return [Chunk.model_validate_json(b) for (b,) in self.db.execute(
+            "SELECT body FROM chunks WHERE doc_id=? ORDER BY row", (doc_id,))]  # fmt: skip
+
+    def iter_chunks_with_tokens(self, doc_id: str) -> Iterator[tuple[Chunk, list[str]]]:
+        for body, tokens in self.db.execute("SELECT body, tokens FROM chunks WHERE doc_id=? ORDER BY row", (doc_id,)):
+            yield Chunk.model_validate_json(body), json.loads(tokens)
+
+    def iter_tokens(self) -> Iterator[list[str]]:
+        for (tokens,) in self.db.execute("SELECT tokens FROM chunks ORDER BY row"):
+            yield json.loads(tokens)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - one Store per generation, bounded
+    def document(self, doc_id: str) -> Document | None:
+        row = self.db.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return None if row is None else Document.model_validate_json(row[0])
+
+    def document_rows(self) -> list[dict[str, str | None]]:
+        """Light metadata of every document (no text), for filters and listings."""
+        cols = ("id", "number", "doc_type", "issuer", "issued_date", "source")
+        q = "SELECT id, number, doc_type, issuer, issued_date, source FROM documents ORDER BY issued_date DESC"
+        return [dict(zip(cols, r, strict=True)) for r in self.db.execute(q)]
+
+    def document_ids(self) -> list[str]:
+        return [str(r[0]) for r in self.db.execute("SELECT id FROM documents")]
+
+    def files(self) -> dict[str, FileRecord]:
+        out = {}
+        for path, sha, size, mtime, doc_id, status, error in self.db.execute("SELECT * FROM files"):
+            out[path] = FileRecord(path, sha, size, mtime, doc_id, status, error)
+        return out
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
