@@ -181,5 +181,30 @@ def show(doc: str, section: str | None, as_json: bool) -> None:
     click.echo(text)
 
 
+@main.command(help="Ask a question; the answer cites document number and section.")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, retrieved, signals).")
+@click.option("--k", "k", type=click.IntRange(1, 100), default=None, help="Sections to retrieve (RAG_TOP_K).")
+@click.option("--doc", "doc", default=None, help="Only this document (number or id), e.g. 2395/UBND-KTTH.")
+def ask(question: str, as_json: bool, k: int | None, doc: str | None) -> None:
+    app = _app()
+    _open(app)
+    if not question.strip():
+        _fail("The question is empty.")
+    chain = app.chain()
+    payload = {"question": question, "k": k, "filters": {"doc_number": doc} if doc else None}
+    answer = chain.invoke(payload)
+    if as_json:
+        _print_json(answer.to_public())
+        return
+    click.echo(answer.answer)
+    if answer.citations:
+        click.echo("\nTrích dẫn:")
+        for i, c in enumerate(answer.citations, 1):
+            click.echo(f"  [{i}] {c.label}  ({c.source}:{c.start}-{c.end})")
+    for note in answer.notices:
+        click.echo(f"\n* {note}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -57,7 +57,7 @@ class Chunker:
         group_tokens = self._tokens(node.start, own_end) if group_start is not None else 0
         for child in node.children:
             t = self._tokens(child.start, child.end)
-            if t > self.max_tokens:
+            if t > self.max_tokens or child.kind == K.TABLE_ROW:  # a table row is always its own chunk
                 self._flush(chain, group, group_start)
                 group, group_tokens, group_start = [], 0, None
                 self._emit([*chain, child])
@@ -111,12 +111,17 @@ class Chunker:
             if self._tokens(a, b) <= self.max_tokens:
                 out.append((a, b))
                 continue
+            # Greedy: cut at the last space that keeps the piece within budget (the last piece too);
+            # only a single word longer than the budget may stay over it.
             words = [m.start() + a for m in re.finditer(r"\s+", text[a:b])]
-            s = a
-            for w in words:
-                if self._tokens(s, w) > self.max_tokens * 0.9 and w > s:
-                    out.append((s, w))
-                    s = w
+            s = prev = a
+            for w in [*words, b]:
+                if w <= s:
+                    continue
+                if self._tokens(s, w) > self.max_tokens and prev > s:
+                    out.append((s, prev))
+                    s = prev
+                prev = w
             out.append((s, b))
         return [(a, b) for a, b in out if text[a:b].strip()]
 

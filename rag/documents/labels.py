@@ -106,7 +106,4 @@ def citation_label(doc: Document, path: list[str] | tuple[str, ...]) -> str:
     ref = doc_reference(doc, attached=attached)
     if not chain:
         return ref
-    where = section_label(chain)
-    if chain[-1].kind == K.TABLE_ROW:
-        where = f"{where} {chain[0].label}"
-    return f"{where} {ref}"
+    return f"{section_label(chain)} {ref}"  # a table row reads "dòng 3 Phụ lục": the chain names the appendix

@@ -400,12 +400,13 @@ def build_tree(text: str) -> list[Section]:
         nonlocal body
         loose, roots, closing = body.finish()
         if loose:
-            pre = _Node(K.PREAMBLE, "Mở đầu", "", loose[0].start, loose[-1].end)
+            pre = _Node(K.PREAMBLE, "Mở đầu", "", loose[0].start, loose[-1].end, attached=body.attached)
             pre.paragraphs = loose
             nodes.append(pre)
         nodes.extend(roots)
         if closing:
-            nodes.append(_Node(K.CLOSING, "Đoạn kết", "", closing[0].start, closing[-1].end))
+            # The closing formula after an attached plan's body belongs to the plan.
+            nodes.append(_Node(K.CLOSING, "Đoạn kết", "", closing[0].start, closing[-1].end, attached=body.attached))
         body = _BodyBuilder(attached=body.attached)
 
     while i < n:
@@ -450,7 +451,7 @@ def build_tree(text: str) -> list[Section]:
             while j < n and (lines[j].blank or is_caps(lines[j].text) or re.match(r"^\(.*(kèm theo)", lines[j].text)):
                 j += 1
             title = " ".join(ln.text for ln in lines[i + 1 : j] if is_caps(ln.text))
-            block(K.ATTACHMENT, "Kế hoạch", i, j, heading=title)
+            block(K.ATTACHMENT, "Kế hoạch", i, j, heading=title).attached = True
             body = _BodyBuilder(attached=True)
             i = j
             continue
@@ -486,6 +487,11 @@ def _appendix(lines: list[Line], i: int, nodes: list[_Node]) -> int:
         if not lines[k].blank and (_APPENDIX.match(lines[k].text) or _NOI_NHAN.match(lines[k].text)):
             break
         k += 1
+    # The whole table region belongs to the appendix, also when no row of it is a numbered data
+    # row (header rows only, or a table without an STT column): its lines must not be lost.
+    region = [ln for ln in lines[j:k] if not ln.blank]
+    if region:
+        appendix.end = max(appendix.end, region[-1].end)
     rows = parse_table_rows([(ln.text, ln.start, ln.end, _raw_is_cell(lines, idx)) for idx, ln in enumerate(lines[j:k], j)])
     for row in rows:
         node = _Node(K.TABLE_ROW, row.label, "", row.start, row.end)

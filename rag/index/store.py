@@ -20,8 +20,8 @@ from rag.documents.models import Chunk, Document
 _SCHEMA = """
 CREATE TABLE documents (id TEXT PRIMARY KEY, number TEXT, doc_type TEXT, issuer TEXT, issued_date TEXT,
                         source TEXT, body TEXT NOT NULL);
-CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, body TEXT NOT NULL,
-                     tokens TEXT NOT NULL);
+CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, kind TEXT NOT NULL,
+                     body TEXT NOT NULL, tokens TEXT NOT NULL);
 CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE TABLE files (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL,
                     doc_id TEXT, status TEXT NOT NULL, error TEXT);
@@ -59,9 +59,10 @@ class StoreWriter:
     def add_chunks(self, chunks: Iterable[tuple[Chunk, list[str]]]) -> None:
         rows = []
         for chunk, tokens in chunks:
-            rows.append((self.rows, chunk.id, chunk.doc_id, chunk.model_dump_json(), json.dumps(tokens)))
+            row = (self.rows, chunk.id, chunk.doc_id, chunk.section_kind.value, chunk.model_dump_json(), json.dumps(tokens))
+            rows.append(row)
             self.rows += 1
-        self.db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?)", rows)
+        self.db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?)", rows)
 
     def add_file(self, rec: FileRecord) -> None:
         self.db.execute(
@@ -125,6 +126,9 @@ class Store:
 
     def chunk_doc_ids(self) -> list[str]:
         return [str(r[0]) for r in self.db.execute("SELECT doc_id FROM chunks ORDER BY row")]
+
+    def chunk_kinds(self) -> list[str]:
+        return [str(r[0]) for r in self.db.execute("SELECT kind FROM chunks ORDER BY row")]
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return [Chunk.model_validate_json(b) for (b,) in self.db.execute(

@@ -70,9 +70,10 @@ def has_diacritics(text: str) -> bool:
 
 def clean_chars(text: str) -> str:
     """NFC, unified newlines, no zero-width or control characters, plain spaces."""
-    text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_ZERO_WIDTH).translate(_SPACES).translate(_LOOKALIKES)
-    return _CONTROL.sub("", text)
+    # NFC last: a removed character may have separated a letter from its combining mark.
+    return nfc(_CONTROL.sub("", text))
 
 
 # --- document-level --------------------------------------------------------------------------

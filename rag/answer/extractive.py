@@ -1,0 +1,353 @@
+"""The default answerer (no LLM, offline): a grounded answer composed from the document structure.
+
+"Who" names the agency in the heading above the clause (or the lead unit of a table row, or the
+agency a sentence assigns); "when / how much / where" give the figure with its sentence; "which
+documents" lists the matching documents newest first; questions about a document itself are
+answered from its metadata and cite its header or signature block. Every statement carries a
+citation built from an exact span of the document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.answer.citations import make_citation
+from rag.answer.evidence import EvidenceScorer, Span
+from rag.answer.glossary import gloss
+from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, RetrievedItem
+from rag.documents.labels import doc_reference, format_date, nodes_for
+from rag.documents.models import Document, Section, SectionKind
+from rag.retrieve.hybrid import SearchResult
+from rag.retrieve.query import QType, Query
+
+K = SectionKind
+AGENCY = re.compile(
+    r"^(?:Đề nghị\s+)?((?:Sở|Ban|UBND|Ủy ban|Uỷ ban|Công an|Bộ Chỉ huy|Bộ|Ngân hàng|Văn phòng|Liên đoàn|Hội đồng|"
+    r"Tổ|Trung tâm|Cục|Chi cục|Đài|Báo|Thanh tra|Kho bạc|Hải quan|Tỉnh đoàn|Mặt trận|Các Sở|Các sở)\b[^:;.]*)"
+)
+ASSIGN = re.compile(
+    r"(?:[Gg]iao(?: cho)?\s+)((?:Sở|Ban|UBND|Ủy ban|Công an|Bộ Chỉ huy|Văn phòng|Trung tâm)\s[^,;.()]*?)\s+"
+    r"(?:chủ trì|thực hiện|chịu trách nhiệm|phối hợp|là cơ quan)"
+    r"|((?:Sở|Ban Quản lý|UBND|Ủy ban nhân dân|Công an|Bộ Chỉ huy|Văn phòng)\s[^,;.()]*?)\s+"
+    r"(?:chịu trách nhiệm|chủ trì|là cơ quan thường trực)"
+)
+TIME = re.compile(
+    r"(?:trước|trong|đến|từ|vào)?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}|(?:trước\s+)?ngày\s+\d{1,2}/\d{1,2}(?:/\d{4})?"
+    r"|(?:trong\s+)?(?:quý|Quý)\s+[IV]+(?:/\d{4})?|[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"
+    r"|(?:định kỳ|Định kỳ)\s+[^,;.]{2,30}|(?:giai đoạn|Giai đoạn)\s+\d{4}\s*[-–]\s*\d{4}|(?:năm|đến năm)\s+\d{4}"
+)
+AMOUNT = re.compile(
+    r"\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?\s*(?:triệu đồng|tỷ đồng|nghìn tỷ đồng|đồng|triệu USD|tỷ USD|USD|%|"
+    r"ha\b|MW\b|km\b|người|lao động|dịch vụ|CSDL|trung tâm|tỷ|triệu)"
+)
+PLACE = re.compile(r"\btại\s+((?:[A-ZĐ][\wÀ-ỹ]*\s?){1,5})")
+_CLAIMS = {
+    QType.WHO: ("Đơn vị chịu trách nhiệm", "Responsible"),
+    QType.WHEN: ("Thời gian", "When"),
+    QType.HOW_MUCH: ("Con số", "Figure"),
+    QType.WHERE: ("Địa điểm", "Where"),
+}
+
+
+@dataclass
+class Thresholds:
+    abstain_coverage: float = 0.5
+    support_ratio: float = 0.75
+
+
+class ExtractiveAnswerer:
+    def __init__(
+        self, document: Callable[[str], Document | None], idf: Callable[[str], float], thresholds: Thresholds | None = None
+    ) -> None:
+        self.document = document
+        self.idf = idf
+        self.t = thresholds or Thresholds()
+
+    # --- entry -----------------------------------------------------------------------------
+
+    def answer(self, query: Query, result: SearchResult) -> Answer:
+        en = query.lang == "en"
+        retrieved = [self._retrieved(h.chunk, h.score) for h in result.hits]
+        base = Answer(question=query.question, answer="", lang=query.lang, qtype=query.qtype.value, retrieved=retrieved)
+        if not result.hits:
+            return self._abstain(base, en, [])
+        if query.qtype == QType.DOC_META:
+            meta = self._doc_meta(query, result)
+            if meta is not None:
+                text, cites = meta
+                return base.model_copy(update={"answer": text, "citations": cites})
+        scorer = EvidenceScorer(query, self.idf)
+        chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
+        if max(chunk_cov) < self.t.abstain_coverage:
+            return self._abstain(base, en, result.hits[:3])
+        spans: list[Span] = []
+        for rank, h in enumerate(result.hits):
+            if chunk_cov[rank] >= self.t.abstain_coverage * 0.8:
+                spans.extend(scorer.spans(h.chunk, rank))
+        spans.sort(key=lambda s: (-round(s.coverage, 3), s.rank))
+        if not spans:
+            return self._abstain(base, en, result.hits[:3])
+        if query.qtype == QType.WHICH_DOCS:
+            text, cites = self._which_docs(query, spans, scorer)
+        elif query.qtype == QType.WHO:
+            text, cites = self._who(query, spans, scorer)
+        elif query.qtype in (QType.WHEN, QType.HOW_MUCH, QType.WHERE):
+            text, cites = self._figure(query, spans, scorer)
+        else:
+            text, cites = self._what(query, spans, scorer)
+        return base.model_copy(update={"answer": text, "citations": cites})
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _retrieved(self, chunk: object, score: float) -> RetrievedItem:
+        from rag.documents.models import Chunk
+
+        assert isinstance(chunk, Chunk)
+        return RetrievedItem(
+            doc_id=chunk.doc_id, doc_number=chunk.doc_number, section_path=chunk.section_path,
+            label=chunk.label, score=round(score, 6), snippet=chunk.text[:200],
+        )  # fmt: skip
+
+    def _abstain(self, base: Answer, en: bool, hits: list[object]) -> Answer:
+        lines = [NOT_FOUND_EN if en else NOT_FOUND_VI]
+        if hits:
+            lines.append("Nearest sections:" if en else "Các mục gần nhất:")
+            for h in hits:
+                chunk = h.chunk  # type: ignore[attr-defined]
+                doc = self.document(chunk.doc_id)
+                ref = doc_reference(doc) if doc else chunk.doc_number
+                snippet = " ".join(chunk.text.split())[:140]
+                lines.append(f"- {chunk.label} {ref}: {snippet}…")
+        return base.model_copy(update={"answer": "\n".join(lines), "abstained": True, "citations": []})
+
+    def _cite(self, span: Span, scorer: EvidenceScorer) -> Citation | None:
+        doc = self.document(span.chunk.doc_id)
+        if doc is None:
+            return None
+        if span.chunk.section_kind == K.TABLE_ROW:
+            return make_citation(doc, span.chunk.start, span.chunk.end)  # the whole row, with every cell
+        a, b = scorer.best_window(span, doc.text)
+        return make_citation(doc, a, b)
+
+    def _chain(self, span: Span) -> tuple[Document | None, list[Section]]:
+        doc = self.document(span.chunk.doc_id)
+        if doc is None:
+            return None, []
+        found = doc.deepest_section_at(span.start, span.end)
+        return doc, nodes_for(doc, list(found[0])) if found else []
+
+    @staticmethod
+    def _ref(n: int) -> str:
+        return f"[{n}]"
+
+    def _quote_line(self, cite: Citation, n: int, en: bool) -> str:
+        lead = "According to" if en else "Theo"
+        return f"{lead} {cite.label}: “{cite.quote}” {self._ref(n)}"
+
+    def _supporting(self, spans: list[Span], first: Span, scorer: EvidenceScorer, limit: int = 2) -> list[Span]:
+        out: list[Span] = []
+        used = {(first.chunk.doc_id, tuple(first.chunk.section_path))}
+        for s in spans[1:]:
+            key = (s.chunk.doc_id, tuple(s.chunk.section_path))
+            if key in used or s.coverage < first.coverage * self.t.support_ratio:
+                continue
+            used.add(key)
+            out.append(s)
+            if len(out) >= limit:
+                break
+        return out
+
+    # --- question types ----------------------------------------------------------------------
+
+    def agency_for(self, span: Span) -> tuple[str | None, str | None]:
+        """(lead agency, coordinating units) responsible for what ``span`` says."""
+        doc, chain = self._chain(span)
+        if chain and chain[-1].kind == K.TABLE_ROW and chain[-1].roles:
+            roles = chain[-1].roles
+            return roles.get("lead"), roles.get("coordinating")
+        m = ASSIGN.search(span.text)
+        if m:
+            return (m.group(1) or m.group(2)).strip(), None
+        for node in reversed(chain):
+            for text in (node.heading, (doc.text[node.start : node.body_end].split("\n")[0] if doc else "")):
+                text = re.sub(r"^[\dIVXLC.]+\s*|^[a-zđ]\)\s*|^[A-Z]\.\s*", "", text.strip())
+                am = AGENCY.match(text)
+                if am:
+                    return am.group(1).strip().rstrip(":"), None
+        return None, None
+
+    def _who(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
+        en = query.lang == "en"
+        lines: list[str] = []
+        cites: list[Citation] = []
+        seen_agencies: set[str] = set()
+        # Among the spans that cover the question about as well as the best one, those whose
+        # responsible agency can be read off the structure come first.
+        close = [s for s in spans[:12] if s.coverage >= spans[0].coverage * self.t.support_ratio]
+        close.sort(key=lambda s: (self.agency_for(s)[0] is None, -round(s.coverage, 3), s.rank))
+        ordered = close + [s for s in spans if s not in close]
+        for span in [ordered[0], *self._supporting(ordered, ordered[0], scorer, limit=3)]:
+            lead, coord = self.agency_for(span)
+            cite = self._cite(span, scorer)
+            if cite is None:
+                continue
+            if lead and lead in seen_agencies:
+                continue
+            cites.append(cite)
+            n = len(cites)
+            if lead:
+                seen_agencies.add(lead)
+                name = f"{lead} ({gloss(lead)})" if en else lead
+                if en:
+                    line = f"{name} is responsible"
+                    if coord:
+                        line += f", coordinating with {coord}"
+                    lines.append(f"{line}. {self._quote_line(cite, n, en)}")
+                else:
+                    line = f"{name} chịu trách nhiệm (chủ trì)"
+                    if coord:
+                        line += f"; đơn vị phối hợp: {coord}"
+                    lines.append(f"{line}. {self._quote_line(cite, n, en)}")
+            else:
+                lines.append(self._quote_line(cite, n, en))
+            if len(cites) >= 3:
+                break
+        return "\n".join(lines), cites
+
+    def _figure(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
+        en = query.lang == "en"
+        pattern = {QType.WHEN: TIME, QType.HOW_MUCH: AMOUNT, QType.WHERE: PLACE}[query.qtype]
+        role = {QType.WHEN: ("deadline", "time"), QType.WHERE: ("place",), QType.HOW_MUCH: ("budget",)}[query.qtype]
+        top = spans[0].coverage
+        for span in spans[:8]:
+            if span.coverage < top * self.t.support_ratio:
+                break
+            _, chain = self._chain(span)
+            value = None
+            if chain and chain[-1].kind == K.TABLE_ROW and chain[-1].roles:
+                value = next((chain[-1].roles[r] for r in role if r in chain[-1].roles), None)
+            if value is None:
+                m = pattern.search(span.text)
+                value = (m.group(1) if query.qtype == QType.WHERE and m else m.group(0) if m else None)
+            if value:
+                cite = self._cite(span, scorer)
+                if cite is None:
+                    continue
+                if value not in cite.quote and span.chunk.section_kind != K.TABLE_ROW:
+                    cite = make_citation(self.document(span.chunk.doc_id), span.start, span.end)  # type: ignore[arg-type]
+                title = _CLAIMS[query.qtype][1 if en else 0]
+                return f"{title}: {value.strip()}. {self._quote_line(cite, 1, en)}", [cite]
+        return self._what(query, spans, scorer)
+
+    def _what(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
+        en = query.lang == "en"
+        cites: list[Citation] = []
+        lines: list[str] = []
+        for span in [spans[0], *self._supporting(spans, spans[0], scorer, limit=2)]:
+            cite = self._cite(span, scorer)
+            if cite is None:
+                continue
+            cites.append(cite)
+            lines.append(self._quote_line(cite, len(cites), en))
+        return "\n".join(lines), cites
+
+    def _which_docs(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
+        en = query.lang == "en"
+        best: dict[str, Span] = {}
+        top = spans[0].coverage
+        for s in spans:
+            if s.coverage >= top * 0.6 and s.chunk.doc_id not in best:
+                best[s.chunk.doc_id] = s
+        docs = [(self.document(d), s) for d, s in best.items()]
+        docs = [(d, s) for d, s in docs if d is not None]
+        docs.sort(key=lambda ds: ds[0].issued_date.isoformat() if ds[0] and ds[0].issued_date else "", reverse=True)
+        head = f"{len(docs)} document(s), newest first:" if en else f"Có {len(docs)} văn bản (mới nhất trước):"
+        lines = [head]
+        cites: list[Citation] = []
+        for doc, span in docs:
+            cite = self._cite(span, scorer)
+            if cite is None or doc is None:
+                continue
+            cites.append(cite)
+            lines.append(f"- {doc_reference(doc)} — {cite.section_label}: “{cite.quote}” {self._ref(len(cites))}")
+        return "\n".join(lines), cites
+
+    # --- questions about a document itself --------------------------------------------------------
+
+    def _doc_meta(self, query: Query, result: SearchResult) -> tuple[str, list[Citation]] | None:
+        doc_id = result.scoped_docs[0] if result.scoped_docs else result.hits[0].chunk.doc_id
+        doc = self.document(doc_id)
+        if doc is None:
+            return None
+        en = query.lang == "en"
+        ref = doc_reference(doc)
+        by_kind = {s.kind: s for s in doc.sections}
+        field = query.meta_field
+
+        def cite_in(kind: SectionKind, pattern: str | None = None) -> Citation | None:
+            sec = by_kind.get(kind)
+            if sec is None:
+                return None
+            if pattern:
+                m = re.search(pattern, doc.text[sec.start : sec.end])
+                if m:
+                    return make_citation(doc, sec.start + m.start(), sec.start + m.end())
+            return make_citation(doc, sec.start, sec.end)
+
+        if field == "signer":
+            if doc.signer is None:
+                return None
+            cite = cite_in(K.SIGNATURE)
+            who = " ".join(x for x in (doc.signer.authority, doc.signer.position if not doc.signer.authority else doc.signer.position) if x)
+            text = (f"{ref} was signed by {doc.signer.name} ({who})." if en else f"{ref} do {who} {doc.signer.name} ký.")
+        elif field == "date" or field == "number" or field == "issuer":
+            cite = cite_in(K.HEADER, r"[^\n,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+            if cite is None or field == "number":
+                cite = cite_in(K.HEADER, r"Số\s*:?\s*\S+") or cite
+            if cite is None and doc.number_source == "appendix caption":
+                cite = cite_in(K.APPENDIX, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)")
+            if cite is None:
+                cite = cite_in(K.HEADER, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)") or cite_in(K.HEADER)
+            date = format_date(doc.issued_date)
+            if field == "issuer":
+                text = f"{ref} was issued by {doc.issuer}." if en else f"Cơ quan ban hành: {doc.issuer} ({ref})."
+            elif field == "number":
+                text = f"Number: {doc.cite_number} ({ref})." if en else f"Số, ký hiệu: {doc.cite_number} ({ref})."
+            else:
+                text = f"{ref} was issued on {date}." if en else f"{ref} được ban hành ngày {date}."
+        elif field == "issued_with":
+            if doc.issued_with is not None:
+                cite = cite_in(K.HEADER, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)")
+                w = doc.issued_with
+                what = f"{w.doc_type} số {w.number} ngày {format_date(w.issued_date)}" + (f" của {w.issuer}" if w.issuer else "")
+                text = f"Issued with {what}." if en else f"Văn bản được ban hành kèm theo {what}."
+            elif K.ATTACHMENT in by_kind:
+                cite = cite_in(K.ARTICLE) if K.ARTICLE in by_kind else cite_in(K.ATTACHMENT)
+                att = by_kind[K.ATTACHMENT]
+                text = (f"{ref} issues the attached plan: {att.heading}." if en
+                        else f"{ref} ban hành kèm theo Kế hoạch {att.heading.lower()}.")  # fmt: skip
+            else:
+                return None
+        elif field == "recipients":
+            kind = K.RECIPIENTS if K.RECIPIENTS in by_kind else K.DISTRIBUTION
+            cite = cite_in(kind)
+            items = doc.recipients or []
+            if items:
+                listed = "; ".join(items)
+                text = f"{ref} is addressed to: {listed}." if en else f"{ref} kính gửi: {listed}."
+            else:
+                text = (f"Recipients of {ref} (Nơi nhận):" if en else f"Nơi nhận của {ref}:")
+        elif field == "legal_basis":
+            cite = cite_in(K.PREAMBLE)
+            bases = "; ".join(r.text for r in doc.legal_bases) or "—"
+            text = f"Legal basis of {ref}: {bases}." if en else f"Căn cứ / cơ sở ban hành {ref}: {bases}."
+        elif field == "title":
+            cite = cite_in(K.HEADER)
+            text = f"Title of {ref}: {doc.title}." if en else f"Trích yếu {ref}: {doc.title}."
+        else:
+            return None
+        if cite is None:
+            return None
+        return f"{text} {self._quote_line(cite, 1, en)}", [cite]

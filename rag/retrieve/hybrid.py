@@ -1,0 +1,207 @@
+"""Hybrid retrieval over one index generation: BM25 (original + folded tokens) and dense vectors
+(Chroma) fused by reciprocal rank, with exact document-number matching and metadata filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.documents.models import Chunk, META_KINDS
+from rag.index.embedder import Embedder
+from rag.index.generations import Generation
+from rag.index.vectors import ChromaVectors
+from rag.retrieve.query import QType, Query
+from rag.text.normalize import fold
+from rag.text.tokenize import code_key
+
+_META_VALUES = frozenset(k.value for k in META_KINDS)
+
+
+@dataclass
+class Filters:
+    """Metadata filters; every field optional. ``doc`` is an id or a document number."""
+
+    doc: str | None = None
+    doc_type: str | None = None
+    issuer: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def empty(self) -> bool:
+        return not (self.doc or self.doc_type or self.issuer or self.date_from or self.date_to)
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    row: int
+    score: float
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+    lexical_score: float = 0.0
+    dense_score: float = 0.0
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    lexical: bool
+    dense: bool
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    scoped_docs: list[str] = field(default_factory=list)  # documents the question named
+
+
+class HybridSearcher:
+    """Ranks the chunks of a generation for a query. Cheap per query; built once per generation."""
+
+    RRF_K = 60
+    POOL = 100
+
+    def __init__(
+        self,
+        generation: Generation | None,
+        *,
+        embedder: Embedder | None = None,
+        vectors: ChromaVectors | None = None,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+    ) -> None:
+        self.generation = generation
+        self.embedder = embedder
+        self.vectors = vectors
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self.docs: list[dict[str, str | None]] = []
+        self.row_doc = np.zeros(0, dtype=np.int32)
+        self.row_meta = np.zeros(0, dtype=bool)
+        if generation is not None:
+            store = generation.store
+            self.docs = store.document_rows()
+            index = {d["id"]: i for i, d in enumerate(self.docs)}
+            self.row_doc = np.array([index[d] for d in store.chunk_doc_ids()], dtype=np.int32)
+            self.row_meta = np.array([k in _META_VALUES for k in store.chunk_kinds()], dtype=bool)
+        self._doc_type = [fold(d["doc_type"] or "").lower() for d in self.docs]
+        self._issuer = [fold(d["issuer"] or "").lower() for d in self.docs]
+        self._date = [dt.date.fromisoformat(d["issued_date"]) if d["issued_date"] else None for d in self.docs]
+        self._number = [code_key(d["number"]) if d["number"] else "" for d in self.docs]
+
+    @property
+    def dense_active(self) -> bool:
+        return self.embedder is not None and self.vectors is not None
+
+    # --- filters and document scope ---
+
+    def resolve_doc(self, ref: str) -> list[int]:
+        """Document indexes for an id, a full number or a bare number ('2395')."""
+        key = code_key(ref)
+        hits = [i for i, d in enumerate(self.docs) if d["id"] == ref or self._number[i] == key]
+        if not hits and key.isdigit():
+            hits = [i for i, n in enumerate(self._number) if n.split("/")[0] == key]
+        return hits
+
+    def doc_mask(self, filters: Filters | None) -> npt.NDArray[np.bool_] | None:
+        if filters is None or filters.empty():
+            return None
+        ok = np.ones(len(self.docs), dtype=bool)
+        if filters.doc:
+            allowed = set(self.resolve_doc(filters.doc))
+            ok &= np.array([i in allowed for i in range(len(self.docs))], dtype=bool)
+        if filters.doc_type:
+            want = fold(filters.doc_type).lower()
+            ok &= np.array([t == want for t in self._doc_type], dtype=bool)
+        if filters.issuer:
+            want = fold(filters.issuer).lower()
+            ok &= np.array([want in s for s in self._issuer], dtype=bool)
+        if filters.date_from:
+            ok &= np.array([d is not None and d >= filters.date_from for d in self._date], dtype=bool)
+        if filters.date_to:
+            ok &= np.array([d is not None and d <= filters.date_to for d in self._date], dtype=bool)
+        return ok
+
+    def scoped_docs(self, query: Query) -> list[int]:
+        """Documents the question names by number ('Công văn 2395/UBND-KTTH', 'KH 39')."""
+        found: list[int] = []
+        for ref in query.doc_refs:
+            found += [i for i, n in enumerate(self._number) if n == ref]
+        for num in query.doc_numbers:
+            found += [i for i, n in enumerate(self._number) if n.split("/")[0] == num]
+        return sorted(set(found))
+
+    # --- search ---
+
+    def search(self, query: Query, k: int = 8, filters: Filters | None = None) -> SearchResult:
+        t0 = time.perf_counter()
+        gen = self.generation
+        if gen is None or gen.lexical.size == 0:
+            return SearchResult([], lexical=True, dense=False)
+        n = gen.lexical.size
+        doc_ok = self.doc_mask(filters)
+        scope = self.scoped_docs(query)
+        if scope and (doc_ok is None or doc_ok[scope].any()):
+            # A question that names a document is answered from it.
+            named = np.zeros(len(self.docs), dtype=bool)
+            named[scope] = True
+            doc_ok = named if doc_ok is None else (doc_ok & named)
+        row_ok = doc_ok[self.row_doc] if doc_ok is not None else np.ones(n, dtype=bool)
+
+        lex = gen.lexical.scores(list(query.tokens), query.tokens)
+        prior = np.ones(n, dtype=np.float32)
+        if query.qtype == QType.DOC_META:
+            prior[self.row_meta] = 1.5
+        else:
+            prior[self.row_meta] = 0.35  # recipients lists and headers are not answers to content questions
+        lex = lex * prior
+        lex[~row_ok] = -1.0
+        t1 = time.perf_counter()
+
+        pool = min(self.POOL, n)
+        lex_top = np.argpartition(-lex, pool - 1)[:pool] if pool < n else np.arange(n)
+        lex_top = lex_top[np.argsort(-lex[lex_top], kind="stable")]
+        lex_top = [int(r) for r in lex_top if lex[r] > 0]
+        lex_rank = {r: i for i, r in enumerate(lex_top)}
+
+        dense_rank: dict[int, int] = {}
+        dense_score: dict[int, float] = {}
+        dense_used = False
+        if self.dense_active and query.dense_text.strip():
+            assert self.embedder is not None and self.vectors is not None
+            try:
+                vec = self.embedder.embed_query(query.dense_text)
+                pairs = self.vectors.query(vec, k=pool)
+                rows = gen.store.rows_for_ids([i for i, _ in pairs])
+                r = 0
+                for cid, sim in pairs:
+                    row = rows.get(cid)
+                    if row is None or not row_ok[row]:
+                        continue  # a stale vector, or filtered out
+                    dense_rank[row] = r
+                    dense_score[row] = sim
+                    r += 1
+                dense_used = True
+            except Exception:  # the vector store went away: answer lexically, say so in signals
+                dense_used = False
+        t2 = time.perf_counter()
+
+        fused: dict[int, float] = {}
+        for row, r in lex_rank.items():
+            fused[row] = fused.get(row, 0.0) + self.lexical_weight / (self.RRF_K + r + 1)
+        for row, r in dense_rank.items():
+            meta_penalty = 0.35 if self.row_meta[row] and query.qtype != QType.DOC_META else 1.0
+            fused[row] = fused.get(row, 0.0) + meta_penalty * self.dense_weight / (self.RRF_K + r + 1)
+        best = sorted(fused, key=lambda r: -fused[r])[:k]
+        chunks = gen.store.chunks(best)
+        hits = [
+            Hit(chunk=c, row=row, score=fused[row], lexical_rank=lex_rank.get(row), dense_rank=dense_rank.get(row),
+                lexical_score=float(max(lex[row], 0.0)), dense_score=dense_score.get(row, 0.0))
+            for row, c in zip(best, chunks, strict=True)
+        ]  # fmt: skip
+        t3 = time.perf_counter()
+        return SearchResult(
+            hits, lexical=True, dense=dense_used,
+            timings_ms={"lexical": (t1 - t0) * 1000, "dense": (t2 - t1) * 1000, "fuse": (t3 - t2) * 1000},
+            scoped_docs=[str(self.docs[i]["id"]) for i in scope],
+        )  # fmt: skip
