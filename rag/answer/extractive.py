@@ -107,7 +107,7 @@ class ExtractiveAnswerer:
         assert isinstance(chunk, Chunk)
         return RetrievedItem(
             doc_id=chunk.doc_id, doc_number=chunk.doc_number, section_path=chunk.section_path,
-            label=chunk.label, score=round(score, 6), snippet=chunk.text[:200],
+            label=chunk.label, score=round(score, 6), start=chunk.start, end=chunk.end, snippet=chunk.text[:200],
         )  # fmt: skip
 
     def _abstain(self, base: Answer, en: bool, hits: list[object]) -> Answer:

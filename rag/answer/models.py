@@ -35,6 +35,8 @@ class RetrievedItem(BaseModel):
     section_path: list[str]
     label: str
     score: float
+    start: int = 0
+    end: int = 0
     snippet: str = ""
 
 

@@ -113,15 +113,17 @@ class Chunker:
                 continue
             # Greedy: cut at the last space that keeps the piece within budget (the last piece too);
             # only a single word longer than the budget may stay over it.
-            words = [m.start() + a for m in re.finditer(r"\s+", text[a:b])]
-            s = prev = a
-            for w in [*words, b]:
-                if w <= s:
+            # Pieces are measured without their surrounding spaces, as they are stored.
+            gaps = [(m.start() + a, m.end() + a) for m in re.finditer(r"\s+", text[a:b])]
+            s, prev = a, (a, a)
+            for gap_start, gap_end in [*gaps, (b, b)]:
+                if gap_start <= s:  # leading whitespace
+                    s = max(s, gap_end)
                     continue
-                if self._tokens(s, w) > self.max_tokens and prev > s:
-                    out.append((s, prev))
-                    s = prev
-                prev = w
+                if self._tokens(s, gap_start) > self.max_tokens and prev[0] > s:
+                    out.append((s, prev[0]))
+                    s = prev[1]
+                prev = (gap_start, gap_end)
             out.append((s, b))
         return [(a, b) for a, b in out if text[a:b].strip()]
 

@@ -4,6 +4,7 @@ text exactly once, and the section tree is well nested."""
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 
 from hypothesis import HealthCheck, example, given, settings
@@ -18,9 +19,13 @@ from tests.conftest import assert_chunks_cover, assert_sections_nested, referenc
 CHUNKERS = (Chunker(512), Chunker(40))
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-_SPECIAL = list("\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u202f\u3000\u00d0\t\r\x00\x01\x07\x0b\x0c\x1b\x7f")
+_SPECIAL = list(
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u202f\u3000\u00d0\t\r\x00\x01\x07\x0b\x0c\x1b\x7f"
+)
 _VIET = "Điều khoản điểm mục Phần Chương Quyết định Kế hoạch Ủy ban nhân dân tỉnh Quảng Ngãi hoà thuỷ ./."
-_WORD = st.sampled_from(_VIET.split() + ["2030.", "2.1", "a)", "-", "+", "(1)", "**x**", "|", "---", "của", "và"])
+_WORD = st.sampled_from(
+    _VIET.split() + ["2030.", "2.1", "a)", "-", "+", "(1)", "**x**", "|", "---", "của", "và"]
+)
 
 MARKERS = [
     "1. ", "2. ", "3. ", "10. ", "2.1 ", "2.1. ", "2.2. ", "1.1.1 ", "a) ", "b) ", "đ) ", "e) ", "- ", "– ", "+ ",
@@ -44,10 +49,63 @@ structured = st.builds(
     st.lists(structured_line, max_size=40),
     st.lists(st.sampled_from(["\n", "\n", "\n\n", "\r\n", " \n", "\n\t\n"]), min_size=40, max_size=40),
 )
-long_lines = st.builds(lambda w, n, tail: (w + " ") * n + tail, _WORD, st.integers(20, 400), st.text(max_size=20))
+
+
+def _run(fmt: str, labels: list[str]) -> st.SearchStrategy[list[str]]:
+    """A run of consecutive markers ("2.", "3.", "4." or "b)", "c)"), as real documents have them."""
+    return st.builds(
+        lambda first, n, bodies: [f"{fmt.format(label)} {body}" for label, body in zip(labels[first : first + n], bodies, strict=False)],
+        st.integers(0, 2), st.integers(1, 4), st.lists(_WORDS, min_size=4, max_size=4),
+    )  # fmt: skip
+
+
+_WORDS = st.lists(_WORD, max_size=8).map(" ".join)
+_ROMAN = ["I", "II", "III", "IV", "V", "VI"]
+_NUMS = [str(i) for i in range(1, 8)]
+_BLOCKS = st.one_of(
+    _run("{}.", _NUMS), _run("{})", list("abcdđe")), _run("{}.", _ROMAN), _run("{}.", list("ABCDE")),
+    _run("2.{}", _NUMS), _run("2.{}.", _NUMS), _run("Điều {}.", _NUMS), _run("Phần {}", _ROMAN), _run("({})", _NUMS),
+    st.lists(_WORDS.map(lambda w: "- " + w), min_size=1, max_size=3),
+    st.lists(_WORDS.map(lambda w: "+ " + w), min_size=1, max_size=3),
+    st.lists(_WORDS, min_size=1, max_size=3),
+    st.lists(  # table rows: TAB cells, a blank line after each row, sometimes a continuation line
+        st.lists(st.one_of(_WORDS, st.sampled_from(["1", "2", "3", "STT", ""])).map(lambda w: "\t" + w), min_size=1, max_size=4)
+        .map(lambda cells: [*cells, ""]),
+        min_size=1, max_size=4,
+    ).map(lambda rows: [line for row in rows for line in row]),
+    st.sampled_from([
+        ["Yêu cầu các cơ quan thực hiện./."],
+        ["Nơi nhận:", "- Như trên;", "- Lưu: VT."],
+        ["Kính gửi:", "- Sở A;", "- Sở B."],
+        ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "", "Nguyễn Văn A"],
+        ["CHỦ TỊCH", "Trần Văn B"],
+        ["KẾ HOẠCH", "THỰC HIỆN X", "(Ban hành kèm theo Quyết định số 5/QĐ-UBND ngày 1/2/2020 của UBND tỉnh)"],
+        ["PHỤ LỤC", "DANH MỤC", "(Kèm theo Kế hoạch số 39/KH-UBND ngày 14/3/2018 của UBND tỉnh Quảng Ngãi)"],
+        ["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI", "Số: 12/QĐ-UBND", "Quảng Ngãi, ngày 3 tháng 4 năm 2020", "QUYẾT ĐỊNH"],
+        ["Căn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015;"],
+    ]),
+)  # fmt: skip
+document_like = st.builds(
+    lambda blocks, seps: "".join(
+        line + seps[i % len(seps)] for i, line in enumerate(x for b in blocks for x in b)
+    ),
+    st.lists(_BLOCKS, max_size=25),
+    st.lists(st.sampled_from(["\n", "\n\n", "\n"]), min_size=1, max_size=5),
+)
+# Hard-wrapped at a fixed width, as text copied from PDFs is: a marker may land at a line start.
+hard_wrapped = st.builds(
+    lambda raw, width: "\n".join(
+        textwrap.fill(line, width) if line.strip() else line for line in raw.split("\n")
+    ),
+    document_like,
+    st.integers(40, 100),
+)
+long_lines = st.builds(
+    lambda w, n, tail: (w + " ") * n + tail, _WORD, st.integers(20, 400), st.text(max_size=20)
+)
 noisy = st.lists(st.one_of(st.text(max_size=8), st.sampled_from(_SPECIAL), _WORD), max_size=60).map("".join)
 nfd = st.one_of(st.text(), structured).map(lambda s: unicodedata.normalize("NFD", s))
-any_text = st.one_of(st.text(), nfd, noisy, structured, long_lines, st.just(""))
+any_text = st.one_of(st.text(), nfd, noisy, structured, document_like, hard_wrapped, long_lines, st.just(""))
 
 
 def _parse(raw: str) -> Document:
@@ -86,7 +144,19 @@ def test_parse_never_crashes_and_never_loses_text(raw: str) -> None:
 
 @SETTINGS
 @given(structured)
-def test_structured_documents(raw: str) -> None:
+def test_random_marker_lines(raw: str) -> None:
+    check_document(raw)
+
+
+@SETTINGS
+@given(document_like)
+def test_document_like_texts(raw: str) -> None:
+    check_document(raw)
+
+
+@SETTINGS
+@given(hard_wrapped)
+def test_hard_wrapped_texts(raw: str) -> None:
     check_document(raw)
 
 
@@ -95,4 +165,6 @@ def test_structured_documents(raw: str) -> None:
 def test_parse_is_deterministic(raw: str) -> None:
     first, second = _parse(raw), _parse(raw)
     assert first.model_dump() == second.model_dump()
-    assert [c.model_dump() for c in Chunker().chunk(first)] == [c.model_dump() for c in Chunker().chunk(second)]
+    assert [c.model_dump() for c in Chunker().chunk(first)] == [
+        c.model_dump() for c in Chunker().chunk(second)
+    ]
