@@ -66,6 +66,7 @@ class AnswerChain(Runnable[ChainInput, Answer]):
         answerer = ExtractiveAnswerer(
             document=(store.document if store is not None else (lambda _id: None)),
             idf=(gen.lexical.idf if gen is not None else (lambda _t: 1.0)),
+            known=(gen.lexical.known if gen is not None else (lambda _t: True)),
         )  # fmt: skip
         answer = answerer.answer(query, result)
         # Extractive citations are exact by construction; verify anyway, as for the LLM.

@@ -235,6 +235,7 @@ class Ingestor:
                 entries[key] = _Entry(doc, list(previous.store.iter_chunks_with_tokens(doc.id)), old)
 
         self._dedupe_ids(entries)
+        self._dedupe_chunk_ids(entries)
         vectors = self._vectors(report)
         dense_complete = bool(previous and previous.manifest.get("dense_model") == (self.embedder.name if self.embedder else None)
                               and previous.manifest.get("dense_complete"))  # fmt: skip
@@ -304,6 +305,19 @@ class Ingestor:
                 e.chunks = [(c.model_copy(update={"doc_id": new_id}), t) for c, t in e.chunks]
                 e.record = FileRecord(e.record.path, e.record.sha256, e.record.size, e.record.mtime, new_id, "indexed")
             seen[e.doc.id] = key
+
+    def _dedupe_chunk_ids(self, entries: dict[str, _Entry]) -> None:
+        """Chunk ids hash the file's content, so two byte-identical files (a document saved twice)
+        would share them; the file sorting later gets ids derived from its own document id."""
+        seen: set[str] = set()
+        for key in sorted(entries):
+            e = entries[key]
+            if any(c.id in seen for c, _ in e.chunks):
+                e.chunks = [
+                    (c.model_copy(update={"id": hashlib.sha256(f"{c.id}|{e.doc.id}".encode()).hexdigest()[:24]}), t)
+                    for c, t in e.chunks
+                ]
+            seen.update(c.id for c, _ in e.chunks)
 
     def _vectors(self, report: IngestReport) -> ChromaVectors | None:
         report.dense_note = self.dense_note

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from rag.documents.models import Chunk
 from rag.retrieve.query import Query
+from rag.retrieve.vocab import QUESTION_WORDS_VI
 from rag.text.tokenize import lexical_tokens
 
 _SPLIT = re.compile(r"\n+|(?<=[.;!?])\s+(?=[\-–+(\"“A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ0-9])|(?<=:)\s+(?=[-–+])")
-MAX_QUOTE = 420
+MAX_QUOTE = 600
 
 
 @dataclass
@@ -29,24 +30,56 @@ class Span:
 
 
 class EvidenceScorer:
-    def __init__(self, query: Query, idf: Callable[[str], float]) -> None:
+    def __init__(
+        self,
+        query: Query,
+        idf: Callable[[str], float],
+        known: Callable[[str], bool] = lambda _t: True,
+        scoped_codes: set[str] | None = None,
+    ) -> None:
         self.query = query
         self.idf = idf
-        self.weights: dict[str, float] = {}
+        self.weights: dict[str, float] = {}  # unigrams and codes
+        self.phrases: dict[str, float] = {}  # bigrams
         for tok, w in query.tokens.items():
-            if tok.startswith(("o:", "c:")):
-                continue
-            base = idf(tok.split("_")[0]) if "_" in tok else idf(tok)
-            # Phrases (bigrams) count half: they reward word order without doubling the mass.
-            self.weights[tok] = w * base * (0.5 if "_" in tok else 1.0)
+            if tok.startswith(("o:", "c:")) or tok in query.expansion_tokens:
+                continue  # diacritic forms are a ranking bonus; expansions are alternatives, not demands
+            if tok in query.soft_tokens and not known(tok):
+                continue  # an English word we could not translate says nothing about the documents
+            if "_" in tok:
+                parts = tok.split("_")
+                # Phrases across question words ("quan_nao") or abbreviations ("so_tt") are not
+                # phrases of the documents.
+                if any(p in QUESTION_WORDS_VI or p in query.alternatives for p in parts):
+                    continue
+                self.phrases[tok] = w * idf(parts[0])
+            else:
+                self.weights[tok] = w * idf(tok)
         for tok, w in query.tokens.items():
-            if tok.startswith("c:"):
-                self.weights[tok] = w * 8.0  # a document code named in the question is decisive
+            # A code the question names decides, unless it is the document the question is scoped to
+            # (then every section of it carries the code in its context).
+            if tok.startswith("c:") and tok[2:] not in (scoped_codes or set()):
+                self.weights[tok] = w * 8.0
         self.total = sum(self.weights.values()) or 1.0
+        self.phrase_total = sum(self.phrases.values())
+
+    def _present(self, tok: str, present: set[str]) -> bool:
+        if tok in present:
+            return True
+        return any(alt and all(a in present for a in alt) for alt in self.query.alternatives.get(tok, []))
 
     def coverage(self, text: str) -> float:
+        """IDF-weighted share of the question's words (and, half, of its phrases) found in ``text``;
+        a year or figure the question names and the text lacks halves it."""
         present = set(lexical_tokens(text))
-        return sum(w for t, w in self.weights.items() if t in present) / self.total
+        uni = sum(w for t, w in self.weights.items() if self._present(t, present)) / self.total
+        if self.phrase_total > 0:
+            phr = sum(w for t, w in self.phrases.items() if t in present) / self.phrase_total
+            cov = 0.6 * uni + 0.4 * phr
+        else:
+            cov = uni
+        missing_numbers = [n for n in self.query.numbers if n not in present and n.replace(",", ".") not in present]
+        return cov * (0.5 if missing_numbers else 1.0)
 
     def spans(self, chunk: Chunk, rank: int) -> list[Span]:
         """Sentences / list items of a chunk, with their coverage."""
@@ -60,16 +93,29 @@ class EvidenceScorer:
             pos = m.end()
         if pos < len(text):
             pieces.append((pos, len(text)))
-        context = " ".join(chunk.headings)
+        # The document reference, its title and the heading chain (the agency, the topic) complete
+        # what a sentence says: "Sở Công Thương" is in the heading, not in the task below it.
+        context = chunk.embed_text.replace(text, " ")
+        # A section under the agency the question names ("Sở Nội vụ được giao gì") comes first.
+        named = self._names_agency(chunk)
         for a, b in pieces:
             piece = text[a:b]
-            if not piece.strip():
+            if not piece.strip() or len(piece.strip()) < 3:
                 continue
-            cov = self.coverage(piece)
-            # The heading chain (the agency, the topic) completes what a sentence says.
-            cov_ctx = self.coverage(f"{context} {piece}")
-            out.append(Span(chunk, chunk.start + a, chunk.start + b, piece, 0.7 * cov + 0.3 * cov_ctx, rank))
+            own = self.coverage(piece)
+            with_ctx = self.coverage(f"{context} {piece}")
+            score = 0.75 * with_ctx + 0.25 * own + 0.04 / (1 + rank) + (0.15 if named else 0.0)
+            out.append(Span(chunk, chunk.start + a, chunk.start + b, piece, score, rank))
         return out
+
+    def _names_agency(self, chunk: Chunk) -> bool:
+        if not self.query.agencies:
+            return False
+        from rag.retrieve.query import expand_inline
+        from rag.text.normalize import fold
+
+        heads = expand_inline(" ".join(fold(" ".join(chunk.headings)).lower().split()))
+        return any(a in heads for a in self.query.agencies)
 
     def best_window(self, span: Span, doc_text: str) -> tuple[int, int]:
         """The part of a long sentence that carries the matches, cut at clause boundaries."""

@@ -17,10 +17,12 @@ from rag.answer.citations import make_citation
 from rag.answer.evidence import EvidenceScorer, Span
 from rag.answer.glossary import gloss
 from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, RetrievedItem
-from rag.documents.labels import doc_reference, format_date, nodes_for
+from rag.documents.labels import citation_label, doc_reference, format_date, nodes_for
 from rag.documents.models import Document, Section, SectionKind
 from rag.retrieve.hybrid import SearchResult
 from rag.retrieve.query import QType, Query
+from rag.text.normalize import fold
+from rag.text.tokenize import code_key
 
 K = SectionKind
 AGENCY = re.compile(
@@ -35,13 +37,21 @@ ASSIGN = re.compile(
 )
 TIME = re.compile(
     r"(?:trước|trong|đến|từ|vào)?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}|(?:trước\s+)?ngày\s+\d{1,2}/\d{1,2}(?:/\d{4})?"
-    r"|(?:trong\s+)?(?:quý|Quý)\s+[IV]+(?:/\d{4})?|[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"
+    r"|(?:cuối|đầu|giữa)\s+năm\s+\d{4}|(?:trong\s+)?(?:quý|Quý)\s+[IV]+(?:/\d{4})?|[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"
     r"|(?:định kỳ|Định kỳ)\s+[^,;.]{2,30}|(?:giai đoạn|Giai đoạn)\s+\d{4}\s*[-–]\s*\d{4}|(?:năm|đến năm)\s+\d{4}"
 )
 AMOUNT = re.compile(
     r"\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?\s*(?:triệu đồng|tỷ đồng|nghìn tỷ đồng|đồng|triệu USD|tỷ USD|USD|%|"
-    r"ha\b|MW\b|km\b|người|lao động|dịch vụ|CSDL|trung tâm|tỷ|triệu)"
+    r"ha\b|MW\b|km\b|người|lao động|dịch vụ|CSDL|trung tâm|tỷ|triệu|năm|lần|dự án|doanh nghiệp|sản phẩm|tỉnh)"
 )
+TIME_KINDS = {
+    "date": re.compile(r"(?:trước\s+|đến\s+|từ\s+)?ngày\s+\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{4})?|\d{1,2}/\d{1,2}/\d{4}"),
+    "year": re.compile(r"(?:năm|đến năm|trong năm)\s+\d{4}|\b(?:19|20)\d{2}\b"),
+    "quarter": re.compile(r"(?:quý|Quý)\s+[IV]+(?:/\d{4})?"),
+    "month": re.compile(r"[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"),
+    "frequency": re.compile(r"(?:định kỳ|Định kỳ|hằng|hàng)\s+[^,;.]{2,30}|\d+\s+năm\s+(?:một|1)\s+lần|mỗi\s+[^,;.]{2,20}"),
+    "period": re.compile(r"(?:giai đoạn|Giai đoạn)\s*\d?\s*\(?\d{4}\s*[-–]\s*\d{4}\)?|\d{4}\s*[-–]\s*\d{4}"),
+}
 PLACE = re.compile(r"\btại\s+((?:[A-ZĐ][\wÀ-ỹ]*\s?){1,5})")
 _CLAIMS = {
     QType.WHO: ("Đơn vị chịu trách nhiệm", "Responsible"),
@@ -49,6 +59,18 @@ _CLAIMS = {
     QType.HOW_MUCH: ("Con số", "Figure"),
     QType.WHERE: ("Địa điểm", "Where"),
 }
+
+
+def _trim(text: str, start: int, end: int, limit: int = 500) -> tuple[int, int]:
+    """[start, end) without surrounding blanks, cut after a sentence or clause when longer than limit."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start <= limit:
+        return start, end
+    cut = max(text.rfind(". ", start, start + limit), text.rfind("; ", start, start + limit))
+    return (start, cut + 1) if cut > start + 80 else (start, text.rfind(" ", start, start + limit))
 
 
 @dataclass
@@ -59,10 +81,15 @@ class Thresholds:
 
 class ExtractiveAnswerer:
     def __init__(
-        self, document: Callable[[str], Document | None], idf: Callable[[str], float], thresholds: Thresholds | None = None
+        self,
+        document: Callable[[str], Document | None],
+        idf: Callable[[str], float],
+        thresholds: Thresholds | None = None,
+        known: Callable[[str], bool] = lambda _t: True,
     ) -> None:
         self.document = document
         self.idf = idf
+        self.known = known
         self.t = thresholds or Thresholds()
 
     # --- entry -----------------------------------------------------------------------------
@@ -78,9 +105,12 @@ class ExtractiveAnswerer:
             if meta is not None:
                 text, cites = meta
                 return base.model_copy(update={"answer": text, "citations": cites})
-        scorer = EvidenceScorer(query, self.idf)
+        scoped_codes = {code_key(d.cite_number) for d in (self.document(i) for i in result.scoped_docs) if d and d.cite_number}
+        scorer = EvidenceScorer(query, self.idf, self.known, scoped_codes)
         chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
-        if max(chunk_cov) < self.t.abstain_coverage:
+        if self.support(scorer, result, chunk_cov) < self.threshold(query):
+            return self._abstain(base, en, result.hits[:3])
+        if query.agencies and query.qtype != QType.WHICH_DOCS and not self._agency_present(query, result):
             return self._abstain(base, en, result.hits[:3])
         spans: list[Span] = []
         for rank, h in enumerate(result.hits):
@@ -95,9 +125,39 @@ class ExtractiveAnswerer:
             text, cites = self._who(query, spans, scorer)
         elif query.qtype in (QType.WHEN, QType.HOW_MUCH, QType.WHERE):
             text, cites = self._figure(query, spans, scorer)
+            if not cites:
+                return self._abstain(base, en, result.hits[:3])
         else:
             text, cites = self._what(query, spans, scorer)
         return base.model_copy(update={"answer": text, "citations": cites})
+
+    @staticmethod
+    def _agency_present(query: Query, result: SearchResult) -> bool:
+        """Every agency the question names appears in one of the best sections (in any spelling)."""
+        from rag.retrieve.query import expand_inline
+        from rag.text.normalize import fold
+
+        texts = [expand_inline(" ".join(fold(h.chunk.embed_text).lower().split())) for h in result.hits[:4]]
+        return all(any(a in t for t in texts) for a in query.agencies)
+
+    def threshold(self, query: Query) -> float:
+        # Listing documents that mention something is answerable from partial matches.
+        return self.t.abstain_coverage * (0.7 if query.qtype == QType.WHICH_DOCS else 1.0)
+
+    @staticmethod
+    def support(scorer: EvidenceScorer, result: SearchResult, chunk_cov: list[float]) -> float:
+        """How well the retrieved sections cover the question: the best single section, or the best
+        two sections of different documents together (a question spanning two documents)."""
+        best = max(chunk_cov)
+        hits = result.hits[:5]
+        if len(result.scoped_docs) < 2 and scorer.query.qtype != QType.WHICH_DOCS:
+            return best
+        for i in range(len(hits)):
+            for j in range(i + 1, len(hits)):
+                if hits[i].chunk.doc_id != hits[j].chunk.doc_id:
+                    both = scorer.coverage(hits[i].chunk.embed_text + "\n" + hits[j].chunk.embed_text)
+                    best = max(best, both * 0.95)
+        return best
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -218,7 +278,7 @@ class ExtractiveAnswerer:
 
     def _figure(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
         en = query.lang == "en"
-        pattern = {QType.WHEN: TIME, QType.HOW_MUCH: AMOUNT, QType.WHERE: PLACE}[query.qtype]
+        pattern = {QType.WHEN: TIME_KINDS.get(query.time_kind, TIME), QType.HOW_MUCH: AMOUNT, QType.WHERE: PLACE}[query.qtype]
         role = {QType.WHEN: ("deadline", "time"), QType.WHERE: ("place",), QType.HOW_MUCH: ("budget",)}[query.qtype]
         top = spans[0].coverage
         for span in spans[:8]:
@@ -239,19 +299,62 @@ class ExtractiveAnswerer:
                     cite = make_citation(self.document(span.chunk.doc_id), span.start, span.end)  # type: ignore[arg-type]
                 title = _CLAIMS[query.qtype][1 if en else 0]
                 return f"{title}: {value.strip()}. {self._quote_line(cite, 1, en)}", [cite]
-        return self._what(query, spans, scorer)
+        return "", []  # the sections are about the topic but give no such figure: no basis
 
     def _what(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
         en = query.lang == "en"
         cites: list[Citation] = []
         lines: list[str] = []
-        for span in [spans[0], *self._supporting(spans, spans[0], scorer, limit=2)]:
+        first = spans[0]
+        section = self._section_items(first, list_question=query.asks_list)
+        if section is not None:
+            # A heading was the best match ("2.7. Sở Thông tin và Truyền thông"): what the question
+            # asks for is the content under it, item by item.
+            where, items = section
+            for cite in items:
+                cites.append(cite)
+                lines.append(f"- {cite.section_label}: “{cite.quote}” {self._ref(len(cites))}")
+            lead = "According to" if en else "Theo"
+            return "\n".join([f"{lead} {where}:", *lines]), cites
+        for span in [first, *self._supporting(spans, first, scorer, limit=2)]:
             cite = self._cite(span, scorer)
             if cite is None:
                 continue
             cites.append(cite)
             lines.append(self._quote_line(cite, len(cites), en))
         return "\n".join(lines), cites
+
+    def _section_items(self, span: Span, limit: int = 5, list_question: bool = False) -> tuple[str, list[Citation]] | None:
+        """When ``span`` is a section's heading line: the section's citation label and citations
+        of its content (each child item, or the text under the heading)."""
+        doc, chain = self._chain(span)
+        if doc is None or not chain:
+            return None
+        node = chain[-1]
+        heading_line = doc.text[node.start : node.body_end].split("\n")[0]
+        in_heading = node.start <= span.start and span.end <= node.start + len(heading_line) + 1
+        if not (in_heading and node.heading) and list_question:
+            # "Những việc gì": the items of the nearest section with a heading (the agency's part).
+            node = next((n for n in reversed(chain) if n.heading and n.children), None)  # type: ignore[assignment]
+            if node is None:
+                return None
+            chain = chain[: chain.index(node) + 1]
+            heading_line = doc.text[node.start : node.body_end].split("\n")[0]
+        elif not (in_heading and node.heading):
+            return None
+        out: list[Citation] = []
+        if node.children:
+            for child in node.children[:limit]:
+                a, b = _trim(doc.text, child.start, child.end)
+                out.append(make_citation(doc, a, b))
+        else:
+            body_start = node.start + len(heading_line)
+            a, b = _trim(doc.text, body_start, node.end)
+            if b > a:
+                out.append(make_citation(doc, a, b))
+        if not out:
+            return None
+        return citation_label(doc, [n.label for n in chain]), out
 
     def _which_docs(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
         en = query.lang == "en"
@@ -283,7 +386,9 @@ class ExtractiveAnswerer:
             return None
         en = query.lang == "en"
         ref = doc_reference(doc)
-        by_kind = {s.kind: s for s in doc.sections}
+        by_kind: dict[SectionKind, Section] = {}
+        for sec in doc.sections:
+            by_kind.setdefault(sec.kind, sec)  # the first Điều, the first header
         field = query.meta_field
 
         def cite_in(kind: SectionKind, pattern: str | None = None) -> Citation | None:
@@ -292,8 +397,7 @@ class ExtractiveAnswerer:
                 return None
             if pattern:
                 m = re.search(pattern, doc.text[sec.start : sec.end])
-                if m:
-                    return make_citation(doc, sec.start + m.start(), sec.start + m.end())
+                return make_citation(doc, sec.start + m.start(), sec.start + m.end()) if m else None
             return make_citation(doc, sec.start, sec.end)
 
         if field == "signer":
@@ -304,8 +408,10 @@ class ExtractiveAnswerer:
             text = (f"{ref} was signed by {doc.signer.name} ({who})." if en else f"{ref} do {who} {doc.signer.name} ký.")
         elif field == "date" or field == "number" or field == "issuer":
             cite = cite_in(K.HEADER, r"[^\n,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
-            if cite is None or field == "number":
+            if field == "number":
                 cite = cite_in(K.HEADER, r"Số\s*:?\s*\S+") or cite
+            if field == "issuer" and doc.issuer_full:
+                cite = cite_in(K.HEADER, r"^[^\n]+\n[^\n]+") or cite
             if cite is None and doc.number_source == "appendix caption":
                 cite = cite_in(K.APPENDIX, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)")
             if cite is None:
@@ -331,9 +437,10 @@ class ExtractiveAnswerer:
             else:
                 return None
         elif field == "recipients":
-            kind = K.RECIPIENTS if K.RECIPIENTS in by_kind else K.DISTRIBUTION
+            copies = re.search(r"noi nhan|received|receive|b/c|bao cao|for (their )?(information|report)|copied", fold(query.question).lower())
+            kind = K.RECIPIENTS if K.RECIPIENTS in by_kind and not copies else K.DISTRIBUTION
             cite = cite_in(kind)
-            items = doc.recipients or []
+            items = doc.recipients if kind == K.RECIPIENTS else []
             if items:
                 listed = "; ".join(items)
                 text = f"{ref} is addressed to: {listed}." if en else f"{ref} kính gửi: {listed}."

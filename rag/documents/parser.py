@@ -36,8 +36,9 @@ def document_id(doc: Document) -> str:
     if doc.issued_with and doc.issued_with.number:
         kind = slug(doc.doc_type or "van-ban")
         return f"{slug(doc.issued_with.number)}-{date}-{kind}"
-    stem = source_stem(doc.source)
-    return f"file-{slug(stem)[:60]}-{doc.content_hash[:8]}" if not stem else f"file-{slug(stem)[:60]}"
+    # A name with no Latin letter or digit ("基本.txt", ".txt") has an empty slug: use the content hash.
+    stem = slug(source_stem(doc.source))[:60].strip("-")
+    return f"file-{stem}" if stem else f"file-{doc.content_hash[:8]}"
 
 
 def source_stem(source: str) -> str:

@@ -98,7 +98,9 @@ class SentenceTransformerEmbedder:
                 f"embedding model '{model}' could not be loaded ({type(exc).__name__}: {exc})".strip(),
                 _HINT.format(model=model),
             ) from exc
-        dim = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers 5+ renamed the method (the old name warns, and will go).
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim or len(self.embed_query("x")))
         self.max_tokens = int(getattr(self._model, "max_seq_length", 512) or 512)
 

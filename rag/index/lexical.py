@@ -30,6 +30,9 @@ class LexicalIndex:
         self._vocab: dict[str, int] = getattr(retriever, "vocab_dict", {}) or {}
         self.df = df or {}
 
+    def known(self, token: str) -> bool:
+        return token in self.df
+
     def idf(self, token: str) -> float:
         """Inverse document frequency of a folded unigram (unknown tokens count as rare)."""
         n = self.df.get(token, 0)

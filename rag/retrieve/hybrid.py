@@ -192,7 +192,16 @@ class HybridSearcher:
         for row, r in dense_rank.items():
             meta_penalty = 0.35 if self.row_meta[row] and query.qtype != QType.DOC_META else 1.0
             fused[row] = fused.get(row, 0.0) + meta_penalty * self.dense_weight / (self.RRF_K + r + 1)
-        best = sorted(fused, key=lambda r: -fused[r])[:k]
+        ranked = sorted(fused, key=lambda r: -fused[r])
+        best = ranked[:k]
+        if len(scope) >= 2:
+            # A question naming several documents gets the best sections of each of them.
+            per_doc: dict[int, list[int]] = {}
+            for r in ranked:
+                per_doc.setdefault(int(self.row_doc[r]), []).append(r)
+            picks = [r for d in scope for r in per_doc.get(d, [])[:2]]
+            best = list(dict.fromkeys(picks + ranked))[:k]
+            best.sort(key=lambda r: -fused[r])
         chunks = gen.store.chunks(best)
         hits = [
             Hit(chunk=c, row=row, score=fused[row], lexical_rank=lex_rank.get(row), dense_rank=dense_rank.get(row),

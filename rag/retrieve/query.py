@@ -35,6 +35,13 @@ class Query:
     doc_numbers: list[str] = field(default_factory=list)  # bare numbers ("2395") with a type word
     terms: list[str] = field(default_factory=list)  # folded content words, for locating answers
     translations: list[str] = field(default_factory=list)  # Vietnamese phrases an English question maps to
+    soft_tokens: set[str] = field(default_factory=set)  # untranslated English words: retrieval hints only
+    expansion_tokens: set[str] = field(default_factory=set)  # added by abbreviation expansion only
+    alternatives: dict[str, list[list[str]]] = field(default_factory=dict)  # "khdt" → [["ke","hoach",...]]
+    numbers: list[str] = field(default_factory=list)  # years and figures the answer must be about
+    time_kind: str = "any"  # for WHEN: date | year | quarter | month | frequency | period | any
+    agencies: list[str] = field(default_factory=list)  # agencies the question names (folded)
+    asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
 
 
 # --- language ----------------------------------------------------------------------------------
@@ -61,8 +68,8 @@ def detect_lang(text: str) -> str:
 
 _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ("signer", r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|who signed|signed by|signator|signer|sign(ed)? (it|the))\b"),
-    ("issued_with", r"\b(kem theo (quyet dinh|qd)|ban hanh kem|issued (with|together|along)|attached to|accompan)"),
-    ("recipients", r"\b(kinh gui|gui cho ai|gui den|gui toi|noi nhan|sent to|addressed to|recipient|who (was|is) it (sent|addressed))"),
+    ("issued_with", r"\b(kem theo (quyet dinh|qd)|ban hanh kem|ban hanh (van ban|ke hoach|cai) (gi|nao)|quyet dinh \d+\S* ban hanh (gi|van ban|ke hoach)|issued (with|together|along)|attached to|accompan|what does (the )?decision \S+ (issue|promulgate|approve))"),
+    ("recipients", r"\b(kinh gui|gui (cho|den|toi) (nhung )?(ai|don vi|co quan|noi)|gui cho ai|noi nhan|sent to|addressed to|recipient|received|receives|who (was|is) it (sent|addressed)|(sent|addressed) to whom)"),
     ("legal_basis", r"\b(can cu|co so phap ly|legal basis|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan))"),
     ("issuer", r"\b(co quan nao ban hanh|ai ban hanh|don vi ban hanh|who issued|which (agency|body|authority) issued|issuing (body|authority|agency))"),
     ("date", r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when was .* (issued|signed)|date of issu|issued on|dated)"),
@@ -96,13 +103,47 @@ _LONG_FORMS = sorted(((fold(long).lower(), short) for short, longs in ABBREVIATI
 _RAW_WORD = re.compile(r"[\w&\-]+", re.UNICODE)
 
 
-def expand_abbreviations(text: str) -> list[str]:
-    """Phrases to add: long forms of abbreviations in ``text`` and abbreviations of long forms."""
-    out: list[str] = []
+def abbreviations_in(text: str) -> dict[str, tuple[str, ...]]:
+    """Abbreviations used in ``text`` (folded key → long forms)."""
+    found: dict[str, tuple[str, ...]] = {}
     for raw in _RAW_WORD.findall(text):
         key = fold(raw).lower()
         if key in _ABBR_FOLDED and (raw.isupper() or (len(key) >= 3 and key not in _COMMON_VI)):
-            out.extend(_ABBR_FOLDED[key])
+            found[key] = _ABBR_FOLDED[key]
+    return found
+
+
+def expand_inline(folded: str) -> str:
+    """Folded text with each abbreviation replaced by its first long form ('so tt&tt' → 'so thong tin ...')."""
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(0)
+        longs = _ABBR_FOLDED.get(word)
+        return fold(longs[0]).lower() if longs and (len(word) >= 3 or word in _SHORT_OK) else word
+
+    return re.sub(r"[\w&\-]+", repl, folded)
+
+
+_SHORT_OK = frozenset({"tt", "tc", "xd", "ct", "tp", "nv", "yt", "ca", "dn", "kh"})
+
+#: Agencies by their folded names, longest first: the question names one → the evidence must too.
+AGENCY_NAMES: tuple[str, ...] = tuple(sorted({
+    *("so " + fold(x).lower() for x in (
+        "Kế hoạch và Đầu tư", "Tài chính", "Giao thông vận tải", "Công Thương", "Thông tin và Truyền thông",
+        "Lao động - Thương binh và Xã hội", "Lao động, Thương binh và Xã hội", "Tài nguyên và Môi trường",
+        "Nông nghiệp và Phát triển nông thôn", "Giáo dục và Đào tạo", "Văn hóa, Thể thao và Du lịch",
+        "Văn hóa - Thể thao và Du lịch", "Khoa học và Công nghệ", "Xây dựng", "Nội vụ", "Tư pháp", "Y tế",
+        "Ngoại vụ", "Du lịch", "Văn hóa và Thể thao")),
+    "cong an tinh", "bo chi huy quan su", "bo chi huy bo doi bien phong", "ngan hang nha nuoc",
+    "lien doan lao dong", "ban tuyen giao", "van phong ubnd", "ban quan ly khu kinh te", "ban quan ly cac khu cong nghiep",
+    "ban quan ly du an",
+}, key=len, reverse=True))
+
+
+def expand_abbreviations(text: str) -> list[str]:
+    """Phrases to add: long forms of abbreviations in ``text`` and abbreviations of long forms."""
+    out: list[str] = []
+    for longs in abbreviations_in(text).values():
+        out.extend(longs)
     folded = " " + " ".join(fold(text).lower().split()) + " "
     for long, short in _LONG_FORMS:
         if f" {long} " in folded or f" {long}," in folded:
@@ -119,7 +160,7 @@ _EN_MAX = max(len(k.split()) for k in ENGLISH)
 def translate_english(text: str) -> tuple[list[str], list[str]]:
     """(Vietnamese phrases, leftover words) for an English question: longest phrases first;
     capitalized leftovers are kept as proper names (Dung Quat, Ly Son)."""
-    raw_words = re.findall(r"[A-Za-z0-9'&\-/]+", text)
+    raw_words = re.findall(r"[A-Za-z0-9'&\-/]+", re.sub(r"'s\b", "", text))
     words = [w.lower().strip("'") for w in raw_words]
     phrases: list[str] = []
     leftovers: list[str] = []
@@ -145,7 +186,7 @@ def translate_english(text: str) -> tuple[list[str], list[str]]:
 
 _STOP_DIACRITIC = frozenset(
     "ai gì nào bao nhiêu không có được là của các những trong về cho thế như với và hay khi đâu ở chưa đã sẽ "
-    "phải cần này đó thì mà hỏi biết xin vui lòng gi nao".split()
+    "phải cần này đó thì mà hỏi biết xin vui lòng gi nao nhắc nêu đều gồm hãy mấy phần trăm".split()
 )
 
 
@@ -155,6 +196,21 @@ def _is_stop(word: str, stop_diacritic: frozenset[str] | None) -> bool:
     return fold(word) in QUESTION_WORDS_VI
 
 
+_TIME_KINDS: tuple[tuple[str, str], ...] = (
+    ("frequency", r"\b(dinh ky|bao lau mot lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
+    ("date", r"\b(ngay nao|truoc ngay|ngay bao nhieu|what date|which date|by what date|on what date|deadline)"),
+    ("quarter", r"\b(quy (may|nao)|which quarter|what quarter)"),
+    ("month", r"\b(thang (may|nao)|which month|what month)"),
+    ("period", r"\b(tu nam nao den nam nao|giai doan nao|keo dai|which period|what period|from when)"),
+    ("year", r"\b(nam nao|nam bao nhieu|which year|what year|in what year)"),
+)
+_LIST_PATTERN = (
+    r"\b(nhung (gi|viec|nhiem vu|noi dung|hoat dong)|viec gi|nhiem vu gi|nhiem vu (cua|nao)|lam gi|"
+    r"duoc giao (gi|nhung)|what (tasks|duties|are the tasks)|which tasks|what (must|should|does|do|is) .* (do|tasked|asked|assigned|required)|"
+    r"tasks? (of|for|assigned))"
+)
+_TASK_FRAMING = ("giao", "việc", "nhiệm vụ", "làm", "yêu cầu", "đề nghị", "tasked", "asked")
+_TIME_FRAMING = ("kéo dài", "thời gian", "khi nào", "bao giờ", "lúc nào")
 _WHO_FRAMING = ("chịu trách nhiệm", "trách nhiệm", "chủ trì", "phụ trách", "được giao", "giao", "thực hiện",
                 "cơ quan", "đơn vị", "đầu tư", "responsible")
 
@@ -178,9 +234,13 @@ def analyze(question: str) -> Query:
 
     weights: dict[str, float] = {}
 
-    def add(tokens: list[str], w: float) -> None:
+    original: set[str] = set()
+
+    def add(tokens: list[str], w: float, expansion: bool = False) -> None:
         for t in tokens:
             weights[t] = max(weights.get(t, 0.0), w)
+            if not expansion:
+                original.add(t)
 
     stop = QUESTION_WORDS_VI
     if lang == "en":
@@ -188,10 +248,14 @@ def analyze(question: str) -> Query:
         q.translations = phrases
         for p in phrases:
             add(lexical_tokens(p), 1.0)
-        names = " ".join(leftovers)
-        add([t for t in lexical_tokens(names) if not t.startswith("o:")], 0.8)
+        proper = [w for w in leftovers if w[:1].isupper() or any(c.isdigit() for c in w)]
+        plain = [w for w in leftovers if w not in proper]
+        add([t for t in lexical_tokens(" ".join(proper)) if not t.startswith("o:")], 0.8)
+        soft = [t for t in lexical_tokens(" ".join(plain), bigrams=False) if not t.startswith("o:")]
+        add(soft, 0.3)
+        q.soft_tokens = set(soft)
         for p in expand_abbreviations(text) + expand_abbreviations(" ".join(phrases)):
-            add(lexical_tokens(p), 0.6)
+            add(lexical_tokens(p), 0.6, expansion=True)
         q.dense_text = f"{text}\n{'; '.join(dict.fromkeys(phrases))}"
     else:
         # Question words ("ai", "bao nhiêu") carry no content as single syllables; phrases keep them.
@@ -201,16 +265,34 @@ def analyze(question: str) -> Query:
         add([t for t in all_tokens if t.startswith("c:") or "_" in t], 1.0)
         add(lexical_tokens(" ".join(content), bigrams=False), 1.0)
         for p in expand_abbreviations(text):
-            add(lexical_tokens(p), 0.6)
+            add(lexical_tokens(p), 0.6, expansion=True)
         q.dense_text = text
-    if qtype == QType.WHO:
-        # "Who is responsible for X": the framing words are in every assignment; X decides.
-        for phrase in _WHO_FRAMING:
-            for t in lexical_tokens(phrase):
-                if t in weights:
-                    weights[t] = min(weights[t], 0.15)
+    framing = _WHO_FRAMING if qtype == QType.WHO else _TIME_FRAMING if qtype == QType.WHEN else ()
+    if re.search(_LIST_PATTERN, folded):
+        framing = (*framing, *_TASK_FRAMING)
+    # "Who is responsible for X", "what tasks does Y have": the framing words are in every
+    # assignment; X and Y decide.
+    for phrase in framing:
+        for t in lexical_tokens(phrase):
+            if t in weights:
+                weights[t] = min(weights[t], 0.15 if qtype == QType.WHO else 0.3)
     for ref in q.doc_refs:
         weights["c:" + ref] = 2.0
     q.tokens = {t: w for t, w in weights.items() if w > 0}
+    q.expansion_tokens = {t for t in q.tokens if t not in original}
+    for key, longs in abbreviations_in(text if lang != "en" else text + " " + " ".join(q.translations)).items():
+        for tok in lexical_tokens(key.replace("&", " ")):
+            if ":" not in tok and "_" not in tok:
+                q.alternatives[tok] = [[t for t in lexical_tokens(lf, bigrams=False) if ":" not in t] for lf in longs]
+    for m in re.finditer(r"(?<![\w/])(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)(?![\w/])", text):
+        if not any(m.group(1) in ref for ref in q.doc_refs) and m.group(1) not in q.doc_numbers:
+            q.numbers.append(m.group(1))
+    q.asks_list = bool(re.search(_LIST_PATTERN, folded))
+    if qtype == QType.WHEN:
+        q.time_kind = next((k for k, pat in _TIME_KINDS if re.search(pat, folded)), "any")
+    expanded = expand_inline(folded) + " " + " ".join(fold(t).lower() for t in q.translations)
+    q.agencies = [a for a in AGENCY_NAMES if re.search(r"\b" + re.escape(a) + r"\b", expanded)]
+    # "Sở Kế hoạch và Đầu tư" also contains "kế hoạch": keep only the longest names found.
+    q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]
     q.terms = [t for t in q.tokens if ":" not in t and "_" not in t and t not in stop and len(t) > 1]
     return q

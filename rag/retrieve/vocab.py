@@ -271,6 +271,19 @@ ENGLISH: dict[str, tuple[str, ...]] = {
     "location": ("địa điểm",),
     "venue": ("địa điểm",),
     "report": ("báo cáo",),
+    "evaluate": ("đánh giá",),
+    "evaluated": ("đánh giá",),
+    "evaluation": ("đánh giá",),
+    "assess": ("đánh giá",),
+    "assessed": ("đánh giá",),
+    "review": ("sơ kết", "đánh giá", "rà soát"),
+    "results": ("kết quả",),
+    "result": ("kết quả",),
+    "exit and entry": ("xuất nhập cảnh",),
+    "immigration": ("xuất nhập cảnh",),
+    "control": ("kiểm soát", "quản lý"),
+    "handles": ("thực hiện",),
+    "handle": ("thực hiện", "xử lý"),
     "reports": ("báo cáo",),
     "reporting": ("báo cáo", "chế độ thông tin"),
     "monitor": ("theo dõi",),
@@ -406,7 +419,7 @@ ENGLISH: dict[str, tuple[str, ...]] = {
 #: Question words that carry no content (folded): they must not drive lexical matching.
 QUESTION_WORDS_VI = frozenset(
     "ai gi nao bao nhieu khong co duoc la cua cac nhung trong ve cho the nhu voi va hay "
-    "khi dau o chua da se phai can nay do thi ma hoi biet xin vui long".split()
+    "khi dau o chua da se phai can nay do thi ma hoi biet xin vui long nhac neu deu gom hay may phan tram".split()
 )
 QUESTION_WORDS_EN = frozenset(
     "who whom whose what which when where why how is are was were be been the a an of for to in on at by "

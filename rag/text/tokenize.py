@@ -17,7 +17,13 @@ CODE = (
     r"|\d{1,5}-[A-ZĐ]{1,5}/[A-ZĐ]{1,5}"
 )
 CODE_RE = re.compile(r"(?<![\w/])(" + CODE + r")(?![\w])")
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}")
 _WORD = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+", re.UNICODE)
+
+
+def _canon_number(w: str) -> str:
+    """'06' → '6', '08/01/2014' → '8/1/2014': a figure matches however it is padded."""
+    return "/".join(p.lstrip("0") or "0" if p.isdigit() else p for p in w.split("/"))
 
 
 def code_key(code: str) -> str:
@@ -32,12 +38,14 @@ def words(text: str) -> list[str]:
 
 def lexical_tokens(text: str, bigrams: bool = True) -> list[str]:
     tokens = ["c:" + code_key(m.group(1)) for m in CODE_RE.finditer(text)]
-    ws = words(text)
+    ws = [_canon_number(w) if w[:1].isdigit() else w for w in words(text)]
     folded = [fold(w) for w in ws]
     for w, f in zip(ws, folded, strict=True):
         tokens.append(f)
         if w != f:
             tokens.append("o:" + w)
+        if "/" in f and _DATE.fullmatch(f):
+            tokens.append(f.rsplit("/", 1)[1])  # "20/5/2022" also matches a question about 2022
     if bigrams:
         tokens.extend(f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False))
     return tokens
