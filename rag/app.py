@@ -31,6 +31,7 @@ class App:
     dense_note: str = ""
     _vectors: ChromaVectors | None = None
     _generation: Generation | None = None
+    _searcher: HybridSearcher | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
@@ -51,10 +52,12 @@ class App:
                 else:
                     try:
                         self._embedder = SentenceTransformerEmbedder(
-                            s.embedding_model, query_prefix=s.embedding_query_prefix,
-                            passage_prefix=s.embedding_passage_prefix, batch_size=s.embedding_batch_size,
+                            s.embedding_model,
+                            query_prefix=s.embedding_query_prefix,
+                            passage_prefix=s.embedding_passage_prefix,
+                            batch_size=s.embedding_batch_size,
                             allow_download=s.embedding_allow_download,
-                        )  # fmt: skip
+                        )
                         self.dense_note = f"Model: {s.embedding_model}."
                     except DenseUnavailable as exc:
                         self.dense_note = str(exc)
@@ -67,9 +70,11 @@ class App:
             if self._vectors is None:
                 s = self.settings
                 self._vectors = ChromaVectors(
-                    path=None if s.chroma_url else s.index_dir / "chroma", url=s.chroma_url,
-                    collection=collection_name(s.chroma_collection_prefix, embedder.name), dim=embedder.dim,
-                )  # fmt: skip
+                    path=None if s.chroma_url else s.index_dir / "chroma",
+                    url=s.chroma_url,
+                    collection=collection_name(s.chroma_collection_prefix, embedder.name),
+                    dim=embedder.dim,
+                )
             return self._vectors
 
     def vectors(self) -> ChromaVectors | None:
@@ -82,10 +87,14 @@ class App:
         s = self.settings
         emb = self.embedder
         return Ingestor(
-            s.index_dir, chunker=Chunker(s.chunk_tokens), embedder=emb,
-            vectors_factory=self.vectors_for if emb is not None else None, dense_note=self.dense_note,
-            max_file_bytes=s.max_file_mb * 1024 * 1024, progress=progress,
-        )  # fmt: skip
+            s.index_dir,
+            chunker=Chunker(s.chunk_tokens),
+            embedder=emb,
+            vectors_factory=self.vectors_for if emb is not None else None,
+            dense_note=self.dense_note,
+            max_file_bytes=s.max_file_mb * 1024 * 1024,
+            progress=progress,
+        )
 
     # --- the active index ---------------------------------------------------------------------
 
@@ -107,13 +116,14 @@ class App:
 
         with self._lock:
             gen = self.generation()
-            cached = getattr(self, "_searcher", None)
+            cached = self._searcher
             if cached is not None and cached.generation is gen:
                 return cached
             emb = self.embedder
             vectors = self.vectors() if gen is not None and gen.manifest.get("dense_model") else None
-            self._searcher = HybridSearcher(gen, embedder=emb if vectors else None, vectors=vectors)
-            return self._searcher
+            searcher = HybridSearcher(gen, embedder=emb if vectors else None, vectors=vectors)
+            self._searcher = searcher
+            return searcher
 
     def chain(self) -> AnswerChain:
         from rag.chain import build_chain

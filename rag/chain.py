@@ -26,12 +26,17 @@ ChainInput = str | dict[str, Any]
 def _filters(raw: Any) -> Filters | None:
     if raw is None or isinstance(raw, Filters):
         return raw
+
     def day(v: Any) -> dt.date | None:
         return dt.date.fromisoformat(v) if isinstance(v, str) and v else v
+
     return Filters(
-        doc=raw.get("doc_number") or raw.get("doc") or raw.get("doc_id"), doc_type=raw.get("doc_type"),
-        issuer=raw.get("issuer"), date_from=day(raw.get("date_from")), date_to=day(raw.get("date_to")),
-    )  # fmt: skip
+        doc=raw.get("doc_number") or raw.get("doc") or raw.get("doc_id"),
+        doc_type=raw.get("doc_type"),
+        issuer=raw.get("issuer"),
+        date_from=day(raw.get("date_from")),
+        date_to=day(raw.get("date_to")),
+    )
 
 
 class AnswerChain(Runnable[ChainInput, Answer]):
@@ -48,7 +53,9 @@ class AnswerChain(Runnable[ChainInput, Answer]):
     def searcher(self) -> HybridSearcher:
         return self.app.searcher()
 
-    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> tuple[Query, SearchResult]:
+    def retrieve(
+        self, question: str, k: int | None = None, filters: Filters | None = None
+    ) -> tuple[Query, SearchResult]:
         query = analyze(question)
         return query, self.searcher().search(query, k=k or self.app.settings.top_k, filters=filters)
 
@@ -67,7 +74,7 @@ class AnswerChain(Runnable[ChainInput, Answer]):
             document=(store.document if store is not None else (lambda _id: None)),
             idf=(gen.lexical.idf if gen is not None else (lambda _t: 1.0)),
             known=(gen.lexical.known if gen is not None else (lambda _t: True)),
-        )  # fmt: skip
+        )
         answer = answerer.answer(query, result)
         # Extractive citations are exact by construction; verify anyway, as for the LLM.
         kept = []
@@ -76,7 +83,11 @@ class AnswerChain(Runnable[ChainInput, Answer]):
             verdict = verify(c, doc)
             if verdict.ok:
                 kept.append(verdict.repaired or c)
-        answer.verification = {"checked": len(answer.citations), "removed": len(answer.citations) - len(kept), "repaired": 0}
+        answer.verification = {
+            "checked": len(answer.citations),
+            "removed": len(answer.citations) - len(kept),
+            "repaired": 0,
+        }
         answer.citations = kept
         return answer
 
@@ -86,7 +97,9 @@ class AnswerChain(Runnable[ChainInput, Answer]):
     def _notices(self) -> list[str]:
         notes = []
         if not self.searcher().dense_active:
-            notes.append("Tìm kiếm ngữ nghĩa (dense) đang tắt: " + (self.app.dense_note or "chưa có mô hình nhúng."))
+            notes.append(
+                "Tìm kiếm ngữ nghĩa (dense) đang tắt: " + (self.app.dense_note or "chưa có mô hình nhúng.")
+            )
         if self.llm is None and self.llm_note:
             notes.append(self.llm_note)
         return notes
@@ -100,7 +113,9 @@ class AnswerChain(Runnable[ChainInput, Answer]):
         assert final is not None
         return final
 
-    def stream(self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
+    def stream(
+        self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Answer]:
         t0 = time.perf_counter()
         question, k, filters = self._parse(input)
         if not question.strip():
@@ -113,28 +128,52 @@ class AnswerChain(Runnable[ChainInput, Answer]):
         if self.llm is not None and result.hits:
             gen = self.searcher().generation
             assert gen is not None
-            sources = build_sources([h.chunk for h in result.hits], gen.store.document, self.llm.context_tokens)
+            sources = build_sources(
+                [h.chunk for h in result.hits], gen.store.document, self.llm.context_tokens
+            )
             raw = ""
             try:
                 for piece in self.llm.stream_raw(render_prompt(query, sources)):
                     raw += piece
                     visible = raw.split("CITATIONS:")[0]
-                    yield Answer(question=question, answer=visible, lang=query.lang, qtype=query.qtype.value,
-                                 signals=self._signals(result, True))  # fmt: skip
+                    yield Answer(
+                        question=question,
+                        answer=visible,
+                        lang=query.lang,
+                        qtype=query.qtype.value,
+                        signals=self._signals(result, True),
+                    )
                 done = self.llm.finish(raw, sources)
                 base = self._extractive(query, result)
                 if done.not_found:
-                    answer = base.model_copy(update={"answer": (NOT_FOUND_EN if query.lang == "en" else NOT_FOUND_VI),
-                                                     "abstained": True, "citations": []})  # fmt: skip
+                    answer = base.model_copy(
+                        update={
+                            "answer": (NOT_FOUND_EN if query.lang == "en" else NOT_FOUND_VI),
+                            "abstained": True,
+                            "citations": [],
+                        }
+                    )
                     llm_used = True
                 elif done.citations:
-                    answer = base.model_copy(update={"answer": done.text, "citations": done.citations, "abstained": False})
-                    answer.verification = {"checked": done.checked, "removed": done.removed, "repaired": done.repaired}
+                    answer = base.model_copy(
+                        update={"answer": done.text, "citations": done.citations, "abstained": False}
+                    )
+                    answer.verification = {
+                        "checked": done.checked,
+                        "removed": done.removed,
+                        "repaired": done.repaired,
+                    }
                     llm_used = True
                 else:
-                    notices.append("Câu trả lời của LLM không có trích dẫn kiểm chứng được; dùng câu trả lời trích xuất.")
+                    notices.append(
+                        "Câu trả lời của LLM không có trích dẫn kiểm chứng được; dùng câu trả lời trích xuất."
+                    )
                     answer = base
-                    answer.verification = {"checked": done.checked, "removed": done.removed, "repaired": done.repaired}
+                    answer.verification = {
+                        "checked": done.checked,
+                        "removed": done.removed,
+                        "repaired": done.repaired,
+                    }
             except LLMError as exc:
                 notices.append(f"LLM lỗi hoặc quá thời gian ({exc}); dùng câu trả lời trích xuất.")
                 answer = None
@@ -143,7 +182,11 @@ class AnswerChain(Runnable[ChainInput, Answer]):
         t2 = time.perf_counter()
         answer.signals = self._signals(result, llm_used)
         answer.notices = notices
-        answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        answer.timings_ms = {
+            "retrieve": (t1 - t0) * 1000,
+            "answer": (t2 - t1) * 1000,
+            "total": (t2 - t0) * 1000,
+        }
         yield answer
 
 
@@ -152,4 +195,8 @@ def build_chain(app: App) -> AnswerChain:
     if s.llm_base_url and s.llm_model:
         llm = LLMAnswerer(s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_timeout_s, s.llm_context_tokens)
         return AnswerChain(app, llm)
-    return AnswerChain(app, None, "LLM chưa cấu hình (RAG_LLM_BASE_URL, RAG_LLM_MODEL): câu trả lời được trích xuất trực tiếp từ văn bản.")
+    return AnswerChain(
+        app,
+        None,
+        "LLM chưa cấu hình (RAG_LLM_BASE_URL, RAG_LLM_MODEL): câu trả lời được trích xuất trực tiếp từ văn bản.",
+    )

@@ -45,10 +45,14 @@ class Settings(BaseSettings):
     reranker_model: str | None = Field(None, description="Optional cross-encoder model name or folder")
 
     # --- LLM (any OpenAI-compatible server)
-    llm_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000/v1 (vLLM, Ollama, llama.cpp)")
+    llm_base_url: str | None = Field(
+        None, description="e.g. http://127.0.0.1:8000/v1 (vLLM, Ollama, llama.cpp)"
+    )
     llm_model: str | None = Field(None, description="Model name on that server")
     llm_api_key: str | None = Field(None, description="API key for the LLM server")
-    llm_timeout_s: float = Field(30.0, gt=0, description="Give up on the LLM after this long and answer extractively")
+    llm_timeout_s: float = Field(
+        30.0, gt=0, description="Give up on the LLM after this long and answer extractively"
+    )
     llm_context_tokens: int = Field(3000, ge=256, description="Token budget for sources in the LLM prompt")
 
     # --- serving

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.models import Citation
+from rag.documents.chunking import heading_of
 from rag.documents.labels import citation_label, nodes_for, section_label
 from rag.documents.models import Document
-from rag.documents.chunking import heading_of
 
 
 def make_citation(doc: Document, start: int, end: int) -> Citation:
@@ -22,12 +22,21 @@ def make_citation(doc: Document, start: int, end: int) -> Citation:
     path = list(found[0]) if found else []
     chain = nodes_for(doc, path)
     return Citation(
-        doc_id=doc.id, doc_number=doc.cite_number, doc_type=doc.doc_type, issuer=doc.issuer,
-        issued_date=doc.issued_date, title=doc.title, section_path=path,
-        section_label=section_label(chain) if chain else "", label=citation_label(doc, path),
-        headings=[h for h in (heading_of(n) for n in chain) if h], quote=doc.text[start:end],
-        start=start, end=end, source=doc.source,
-    )  # fmt: skip
+        doc_id=doc.id,
+        doc_number=doc.cite_number,
+        doc_type=doc.doc_type,
+        issuer=doc.issuer,
+        issued_date=doc.issued_date,
+        title=doc.title,
+        section_path=path,
+        section_label=section_label(chain) if chain else "",
+        label=citation_label(doc, path),
+        headings=[h for h in (heading_of(n) for n in chain) if h],
+        quote=doc.text[start:end],
+        start=start,
+        end=end,
+        source=doc.source,
+    )
 
 
 def _squash(text: str) -> str:
@@ -41,7 +50,9 @@ class Verdict:
     repaired: Citation | None = None
 
 
-def verify(citation: Citation, doc: Document | None, allowed_paths: set[tuple[str, ...]] | None = None) -> Verdict:
+def verify(
+    citation: Citation, doc: Document | None, allowed_paths: set[tuple[str, ...]] | None = None
+) -> Verdict:
     """Check a citation against its document. ``allowed_paths`` (when given) are the sections that
     were retrieved: a citation must point inside one of them. A quote that is verbatim in the
     section but at other offsets is repaired (offsets and section recomputed)."""
@@ -61,7 +72,11 @@ def verify(citation: Citation, doc: Document | None, allowed_paths: set[tuple[st
         inside = any(path[: len(a)] == a or a[: len(path)] == path for a in allowed_paths)
         if not inside:
             return Verdict(False, "cited section was not among the retrieved sections")
-    if doc.text[citation.start : citation.end] == quote and span[0] <= citation.start and citation.end <= span[1]:
+    if (
+        doc.text[citation.start : citation.end] == quote
+        and span[0] <= citation.start
+        and citation.end <= span[1]
+    ):
         return Verdict(True)
     # Repair: the quote occurs verbatim in the cited section, at other offsets.
     section_text = doc.text[span[0] : span[1]]

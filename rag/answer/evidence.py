@@ -15,7 +15,9 @@ from rag.retrieve.query import Query
 from rag.retrieve.vocab import QUESTION_WORDS_VI
 from rag.text.tokenize import lexical_tokens
 
-_SPLIT = re.compile(r"\n+|(?<=[.;!?])\s+(?=[\-–+(\"“A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ0-9])|(?<=:)\s+(?=[-–+])")
+_SPLIT = re.compile(
+    r"\n+|(?<=[.;!?])\s+(?=[\-–+(\"“A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ0-9])|(?<=:)\s+(?=[-–+])"
+)
 MAX_QUOTE = 600
 
 
@@ -78,7 +80,9 @@ class EvidenceScorer:
             cov = 0.6 * uni + 0.4 * phr
         else:
             cov = uni
-        missing_numbers = [n for n in self.query.numbers if n not in present and n.replace(",", ".") not in present]
+        missing_numbers = [
+            n for n in self.query.numbers if n not in present and n.replace(",", ".") not in present
+        ]
         return cov * (0.5 if missing_numbers else 1.0)
 
     def spans(self, chunk: Chunk, rank: int) -> list[Span]:

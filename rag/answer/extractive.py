@@ -10,7 +10,7 @@ citation built from an exact span of the document.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer.citations import make_citation
@@ -19,7 +19,7 @@ from rag.answer.glossary import gloss
 from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, RetrievedItem
 from rag.documents.labels import citation_label, doc_reference, format_date, nodes_for
 from rag.documents.models import Document, Section, SectionKind
-from rag.retrieve.hybrid import SearchResult
+from rag.retrieve.hybrid import Hit, SearchResult
 from rag.retrieve.query import QType, Query
 from rag.text.normalize import fold
 from rag.text.tokenize import code_key
@@ -45,11 +45,15 @@ AMOUNT = re.compile(
     r"ha\b|MW\b|km\b|người|lao động|dịch vụ|CSDL|trung tâm|tỷ|triệu|năm|lần|dự án|doanh nghiệp|sản phẩm|tỉnh)"
 )
 TIME_KINDS = {
-    "date": re.compile(r"(?:trước\s+|đến\s+|từ\s+)?ngày\s+\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{4})?|\d{1,2}/\d{1,2}/\d{4}"),
+    "date": re.compile(
+        r"(?:trước\s+|đến\s+|từ\s+)?ngày\s+\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{4})?|\d{1,2}/\d{1,2}/\d{4}"
+    ),
     "year": re.compile(r"(?:năm|đến năm|trong năm)\s+\d{4}|\b(?:19|20)\d{2}\b"),
     "quarter": re.compile(r"(?:quý|Quý)\s+[IV]+(?:/\d{4})?"),
     "month": re.compile(r"[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"),
-    "frequency": re.compile(r"(?:định kỳ|Định kỳ|hằng|hàng)\s+[^,;.]{2,30}|\d+\s+năm\s+(?:một|1)\s+lần|mỗi\s+[^,;.]{2,20}"),
+    "frequency": re.compile(
+        r"(?:định kỳ|Định kỳ|hằng|hàng)\s+[^,;.]{2,30}|\d+\s+năm\s+(?:một|1)\s+lần|mỗi\s+[^,;.]{2,20}"
+    ),
     "period": re.compile(r"(?:giai đoạn|Giai đoạn)\s*\d?\s*\(?\d{4}\s*[-–]\s*\d{4}\)?|\d{4}\s*[-–]\s*\d{4}"),
 }
 PLACE = re.compile(r"\btại\s+((?:[A-ZĐ][\wÀ-ỹ]*\s?){1,5})")
@@ -97,7 +101,9 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, result: SearchResult) -> Answer:
         en = query.lang == "en"
         retrieved = [self._retrieved(h.chunk, h.score) for h in result.hits]
-        base = Answer(question=query.question, answer="", lang=query.lang, qtype=query.qtype.value, retrieved=retrieved)
+        base = Answer(
+            question=query.question, answer="", lang=query.lang, qtype=query.qtype.value, retrieved=retrieved
+        )
         if not result.hits:
             return self._abstain(base, en, [])
         if query.qtype == QType.DOC_META:
@@ -105,7 +111,11 @@ class ExtractiveAnswerer:
             if meta is not None:
                 text, cites = meta
                 return base.model_copy(update={"answer": text, "citations": cites})
-        scoped_codes = {code_key(d.cite_number) for d in (self.document(i) for i in result.scoped_docs) if d and d.cite_number}
+        scoped_codes = {
+            code_key(d.cite_number)
+            for d in (self.document(i) for i in result.scoped_docs)
+            if d and d.cite_number
+        }
         scorer = EvidenceScorer(query, self.idf, self.known, scoped_codes)
         chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
         if self.support(scorer, result, chunk_cov) < self.threshold(query):
@@ -166,16 +176,22 @@ class ExtractiveAnswerer:
 
         assert isinstance(chunk, Chunk)
         return RetrievedItem(
-            doc_id=chunk.doc_id, doc_number=chunk.doc_number, section_path=chunk.section_path,
-            label=chunk.label, score=round(score, 6), start=chunk.start, end=chunk.end, snippet=chunk.text[:200],
-        )  # fmt: skip
+            doc_id=chunk.doc_id,
+            doc_number=chunk.doc_number,
+            section_path=chunk.section_path,
+            label=chunk.label,
+            score=round(score, 6),
+            start=chunk.start,
+            end=chunk.end,
+            snippet=chunk.text[:200],
+        )
 
-    def _abstain(self, base: Answer, en: bool, hits: list[object]) -> Answer:
+    def _abstain(self, base: Answer, en: bool, hits: Sequence[Hit]) -> Answer:
         lines = [NOT_FOUND_EN if en else NOT_FOUND_VI]
         if hits:
             lines.append("Nearest sections:" if en else "Các mục gần nhất:")
             for h in hits:
-                chunk = h.chunk  # type: ignore[attr-defined]
+                chunk = h.chunk
                 doc = self.document(chunk.doc_id)
                 ref = doc_reference(doc) if doc else chunk.doc_number
                 snippet = " ".join(chunk.text.split())[:140]
@@ -206,7 +222,9 @@ class ExtractiveAnswerer:
         lead = "According to" if en else "Theo"
         return f"{lead} {cite.label}: “{cite.quote}” {self._ref(n)}"
 
-    def _supporting(self, spans: list[Span], first: Span, scorer: EvidenceScorer, limit: int = 2) -> list[Span]:
+    def _supporting(
+        self, spans: list[Span], first: Span, scorer: EvidenceScorer, limit: int = 2
+    ) -> list[Span]:
         out: list[Span] = []
         used = {(first.chunk.doc_id, tuple(first.chunk.section_path))}
         for s in spans[1:]:
@@ -278,8 +296,14 @@ class ExtractiveAnswerer:
 
     def _figure(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
         en = query.lang == "en"
-        pattern = {QType.WHEN: TIME_KINDS.get(query.time_kind, TIME), QType.HOW_MUCH: AMOUNT, QType.WHERE: PLACE}[query.qtype]
-        role = {QType.WHEN: ("deadline", "time"), QType.WHERE: ("place",), QType.HOW_MUCH: ("budget",)}[query.qtype]
+        pattern = {
+            QType.WHEN: TIME_KINDS.get(query.time_kind, TIME),
+            QType.HOW_MUCH: AMOUNT,
+            QType.WHERE: PLACE,
+        }[query.qtype]
+        role = {QType.WHEN: ("deadline", "time"), QType.WHERE: ("place",), QType.HOW_MUCH: ("budget",)}[
+            query.qtype
+        ]
         top = spans[0].coverage
         for span in spans[:8]:
             if span.coverage < top * self.t.support_ratio:
@@ -290,7 +314,7 @@ class ExtractiveAnswerer:
                 value = next((chain[-1].roles[r] for r in role if r in chain[-1].roles), None)
             if value is None:
                 m = pattern.search(span.text)
-                value = (m.group(1) if query.qtype == QType.WHERE and m else m.group(0) if m else None)
+                value = m.group(1) if query.qtype == QType.WHERE and m else m.group(0) if m else None
             if value:
                 cite = self._cite(span, scorer)
                 if cite is None:
@@ -317,14 +341,16 @@ class ExtractiveAnswerer:
             lead = "According to" if en else "Theo"
             return "\n".join([f"{lead} {where}:", *lines]), cites
         for span in [first, *self._supporting(spans, first, scorer, limit=2)]:
-            cite = self._cite(span, scorer)
-            if cite is None:
+            found = self._cite(span, scorer)
+            if found is None:
                 continue
-            cites.append(cite)
-            lines.append(self._quote_line(cite, len(cites), en))
+            cites.append(found)
+            lines.append(self._quote_line(found, len(cites), en))
         return "\n".join(lines), cites
 
-    def _section_items(self, span: Span, limit: int = 5, list_question: bool = False) -> tuple[str, list[Citation]] | None:
+    def _section_items(
+        self, span: Span, limit: int = 5, list_question: bool = False
+    ) -> tuple[str, list[Citation]] | None:
         """When ``span`` is a section's heading line: the section's citation label and citations
         of its content (each child item, or the text under the heading)."""
         doc, chain = self._chain(span)
@@ -356,7 +382,9 @@ class ExtractiveAnswerer:
             return None
         return citation_label(doc, [n.label for n in chain]), out
 
-    def _which_docs(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
+    def _which_docs(
+        self, query: Query, spans: list[Span], scorer: EvidenceScorer
+    ) -> tuple[str, list[Citation]]:
         en = query.lang == "en"
         best: dict[str, Span] = {}
         top = spans[0].coverage
@@ -365,8 +393,12 @@ class ExtractiveAnswerer:
                 best[s.chunk.doc_id] = s
         docs = [(self.document(d), s) for d, s in best.items()]
         docs = [(d, s) for d, s in docs if d is not None]
-        docs.sort(key=lambda ds: ds[0].issued_date.isoformat() if ds[0] and ds[0].issued_date else "", reverse=True)
-        head = f"{len(docs)} document(s), newest first:" if en else f"Có {len(docs)} văn bản (mới nhất trước):"
+        docs.sort(
+            key=lambda ds: ds[0].issued_date.isoformat() if ds[0] and ds[0].issued_date else "", reverse=True
+        )
+        head = (
+            f"{len(docs)} document(s), newest first:" if en else f"Có {len(docs)} văn bản (mới nhất trước):"
+        )
         lines = [head]
         cites: list[Citation] = []
         for doc, span in docs:
@@ -374,7 +406,9 @@ class ExtractiveAnswerer:
             if cite is None or doc is None:
                 continue
             cites.append(cite)
-            lines.append(f"- {doc_reference(doc)} — {cite.section_label}: “{cite.quote}” {self._ref(len(cites))}")
+            lines.append(
+                f"- {doc_reference(doc)} — {cite.section_label}: “{cite.quote}” {self._ref(len(cites))}"
+            )
         return "\n".join(lines), cites
 
     # --- questions about a document itself --------------------------------------------------------
@@ -404,8 +438,12 @@ class ExtractiveAnswerer:
             if doc.signer is None:
                 return None
             cite = cite_in(K.SIGNATURE)
-            who = " ".join(x for x in (doc.signer.authority, doc.signer.position if not doc.signer.authority else doc.signer.position) if x)
-            text = (f"{ref} was signed by {doc.signer.name} ({who})." if en else f"{ref} do {who} {doc.signer.name} ký.")
+            who = ", ".join(x for x in (doc.signer.authority, doc.signer.position) if x)
+            text = (
+                f"{ref} was signed by {doc.signer.name} ({who})."
+                if en
+                else f"{ref} do {who} {doc.signer.name} ký."
+            )
         elif field == "date" or field == "number" or field == "issuer":
             cite = cite_in(K.HEADER, r"[^\n,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
             if field == "number":
@@ -418,26 +456,40 @@ class ExtractiveAnswerer:
                 cite = cite_in(K.HEADER, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)") or cite_in(K.HEADER)
             date = format_date(doc.issued_date)
             if field == "issuer":
-                text = f"{ref} was issued by {doc.issuer}." if en else f"Cơ quan ban hành: {doc.issuer} ({ref})."
+                text = (
+                    f"{ref} was issued by {doc.issuer}." if en else f"Cơ quan ban hành: {doc.issuer} ({ref})."
+                )
             elif field == "number":
-                text = f"Number: {doc.cite_number} ({ref})." if en else f"Số, ký hiệu: {doc.cite_number} ({ref})."
+                text = (
+                    f"Number: {doc.cite_number} ({ref})."
+                    if en
+                    else f"Số, ký hiệu: {doc.cite_number} ({ref})."
+                )
             else:
                 text = f"{ref} was issued on {date}." if en else f"{ref} được ban hành ngày {date}."
         elif field == "issued_with":
             if doc.issued_with is not None:
                 cite = cite_in(K.HEADER, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)")
                 w = doc.issued_with
-                what = f"{w.doc_type} số {w.number} ngày {format_date(w.issued_date)}" + (f" của {w.issuer}" if w.issuer else "")
+                what = f"{w.doc_type} số {w.number} ngày {format_date(w.issued_date)}" + (
+                    f" của {w.issuer}" if w.issuer else ""
+                )
                 text = f"Issued with {what}." if en else f"Văn bản được ban hành kèm theo {what}."
             elif K.ATTACHMENT in by_kind:
                 cite = cite_in(K.ARTICLE) if K.ARTICLE in by_kind else cite_in(K.ATTACHMENT)
                 att = by_kind[K.ATTACHMENT]
-                text = (f"{ref} issues the attached plan: {att.heading}." if en
-                        else f"{ref} ban hành kèm theo Kế hoạch {att.heading.lower()}.")  # fmt: skip
+                text = (
+                    f"{ref} issues the attached plan: {att.heading}."
+                    if en
+                    else f"{ref} ban hành kèm theo Kế hoạch {att.heading.lower()}."
+                )
             else:
                 return None
         elif field == "recipients":
-            copies = re.search(r"noi nhan|received|receive|b/c|bao cao|for (their )?(information|report)|copied", fold(query.question).lower())
+            copies = re.search(
+                r"noi nhan|received|receive|b/c|bao cao|for (their )?(information|report)|copied",
+                fold(query.question).lower(),
+            )
             kind = K.RECIPIENTS if K.RECIPIENTS in by_kind and not copies else K.DISTRIBUTION
             cite = cite_in(kind)
             items = doc.recipients if kind == K.RECIPIENTS else []
@@ -445,7 +497,7 @@ class ExtractiveAnswerer:
                 listed = "; ".join(items)
                 text = f"{ref} is addressed to: {listed}." if en else f"{ref} kính gửi: {listed}."
             else:
-                text = (f"Recipients of {ref} (Nơi nhận):" if en else f"Nơi nhận của {ref}:")
+                text = f"Recipients of {ref} (Nơi nhận):" if en else f"Nơi nhận của {ref}:"
         elif field == "legal_basis":
             cite = cite_in(K.PREAMBLE)
             bases = "; ".join(r.text for r in doc.legal_bases) or "—"

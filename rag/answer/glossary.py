@@ -37,8 +37,13 @@ _PHRASES: dict[str, str] = {
 }
 for en, vis in ENGLISH.items():
     for vi in vis:
-        if vi.startswith(("Sở ", "Bộ ", "Ban ", "Ủy ban", "Hội đồng", "Công an", "Ngân hàng")) and en[0].isalpha():
-            _PHRASES.setdefault(vi, en.title().replace(" And ", " and ").replace(" Of ", " of ").replace("'S", "'s"))
+        if (
+            vi.startswith(("Sở ", "Bộ ", "Ban ", "Ủy ban", "Hội đồng", "Công an", "Ngân hàng"))
+            and en[0].isalpha()
+        ):
+            _PHRASES.setdefault(
+                vi, en.title().replace(" And ", " and ").replace(" Of ", " of ").replace("'S", "'s")
+            )
 _ORDERED = sorted(_PHRASES.items(), key=lambda kv: -len(kv[0]))
 
 

@@ -109,7 +109,7 @@ def verify_citations(items: list[dict[str, object]], sources: list[Source]) -> L
             n = int(item.get("source", -1))  # type: ignore[call-overload]
         except (TypeError, ValueError):
             n = -1
-        quote = str(item.get("quote", "")).strip().strip("“”\"")
+        quote = str(item.get("quote", "")).strip().strip('“”"')
         src = by_n.get(n)
         if src is None:
             result.removed += 1
@@ -169,15 +169,21 @@ def _locate(quote: str, src: Source) -> tuple[int, int] | None:
 class LLMAnswerer:
     """Talks to the configured OpenAI-compatible server through langchain-openai."""
 
-    def __init__(self, base_url: str, model: str, api_key: str | None, timeout_s: float, context_tokens: int) -> None:
+    def __init__(
+        self, base_url: str, model: str, api_key: str | None, timeout_s: float, context_tokens: int
+    ) -> None:
         from langchain_openai import ChatOpenAI
 
         self.model_name = model
         self.context_tokens = context_tokens
         self.chat = ChatOpenAI(
-            base_url=base_url, model=model, api_key=api_key or "not-needed",  # type: ignore[arg-type]
-            timeout=timeout_s, max_retries=0, temperature=0.0,
-        )  # fmt: skip
+            base_url=base_url,
+            model=model,
+            api_key=api_key or "not-needed",  # type: ignore[arg-type]
+            timeout=timeout_s,
+            max_retries=0,
+            temperature=0.0,
+        )
 
     def stream_raw(self, messages: list[tuple[str, str]]) -> Iterator[str]:
         try:
@@ -206,6 +212,8 @@ class LLMAnswerer:
             for i, c in enumerate(result.citations, 1):
                 if c.doc_id == src.doc.id and src.chunk.start <= c.start < src.chunk.end and n not in keep:
                     keep[n] = i
-        text = re.sub(r"\[(\d+)\]", lambda m: f"[{keep[int(m.group(1))]}]" if int(m.group(1)) in keep else "", text)
+        text = re.sub(
+            r"\[(\d+)\]", lambda m: f"[{keep[int(m.group(1))]}]" if int(m.group(1)) in keep else "", text
+        )
         result.text = re.sub(r"[ \t]+", " ", text).strip()
         return result

@@ -21,7 +21,9 @@ class Citation(BaseModel):
     title: str | None = None
     section_path: list[str] = Field(description="Labels from the top of the document, e.g. ['2', '2.2', 'b']")
     section_label: str = Field("", description="'điểm b mục 2.2'")
-    label: str = Field(description="Full Vietnamese citation: 'điểm b mục 2.2 Công văn số ... của UBND tỉnh ...'")
+    label: str = Field(
+        description="Full Vietnamese citation: 'điểm b mục 2.2 Công văn số ... của UBND tỉnh ...'"
+    )
     headings: list[str] = Field(default_factory=list)
     quote: str = Field(description="Verbatim text of the document")
     start: int = Field(description="Offset of the quote in the normalized document text")
@@ -63,12 +65,21 @@ class Answer(BaseModel):
             "abstained": self.abstained,
             "citations": [
                 {
-                    "doc_number": c.doc_number, "doc_type": c.doc_type, "issuer": c.issuer,
-                    "issued_date": c.issued_date.isoformat() if c.issued_date else None, "title": c.title,
-                    "section_path": c.section_path, "section_label": c.section_label, "label": c.label,
-                    "headings": c.headings, "quote": c.quote, "source": c.source, "start": c.start, "end": c.end,
+                    "doc_number": c.doc_number,
+                    "doc_type": c.doc_type,
+                    "issuer": c.issuer,
+                    "issued_date": c.issued_date.isoformat() if c.issued_date else None,
+                    "title": c.title,
+                    "section_path": c.section_path,
+                    "section_label": c.section_label,
+                    "label": c.label,
+                    "headings": c.headings,
+                    "quote": c.quote,
+                    "source": c.source,
+                    "start": c.start,
+                    "end": c.end,
                     "doc_id": c.doc_id,
-                }  # fmt: skip
+                }
                 for c in self.citations
             ],
             "retrieved": [r.model_dump() for r in self.retrieved],

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from rag.documents.models import Chunk, META_KINDS
+from rag.documents.models import META_KINDS, Chunk
 from rag.index.embedder import Embedder
 from rag.index.generations import Generation
 from rag.index.vectors import ChromaVectors
@@ -86,7 +86,9 @@ class HybridSearcher:
             self.row_meta = np.array([k in _META_VALUES for k in store.chunk_kinds()], dtype=bool)
         self._doc_type = [fold(d["doc_type"] or "").lower() for d in self.docs]
         self._issuer = [fold(d["issuer"] or "").lower() for d in self.docs]
-        self._date = [dt.date.fromisoformat(d["issued_date"]) if d["issued_date"] else None for d in self.docs]
+        self._date = [
+            dt.date.fromisoformat(d["issued_date"]) if d["issued_date"] else None for d in self.docs
+        ]
         self._number = [code_key(d["number"]) if d["number"] else "" for d in self.docs]
 
     @property
@@ -159,9 +161,9 @@ class HybridSearcher:
         t1 = time.perf_counter()
 
         pool = min(self.POOL, n)
-        lex_top = np.argpartition(-lex, pool - 1)[:pool] if pool < n else np.arange(n)
-        lex_top = lex_top[np.argsort(-lex[lex_top], kind="stable")]
-        lex_top = [int(r) for r in lex_top if lex[r] > 0]
+        candidates = np.argpartition(-lex, pool - 1)[:pool] if pool < n else np.arange(n)
+        candidates = candidates[np.argsort(-lex[candidates], kind="stable")]
+        lex_top = [int(r) for r in candidates if lex[r] > 0]
         lex_rank = {r: i for i, r in enumerate(lex_top)}
 
         dense_rank: dict[int, int] = {}
@@ -204,13 +206,22 @@ class HybridSearcher:
             best.sort(key=lambda r: -fused[r])
         chunks = gen.store.chunks(best)
         hits = [
-            Hit(chunk=c, row=row, score=fused[row], lexical_rank=lex_rank.get(row), dense_rank=dense_rank.get(row),
-                lexical_score=float(max(lex[row], 0.0)), dense_score=dense_score.get(row, 0.0))
+            Hit(
+                chunk=c,
+                row=row,
+                score=fused[row],
+                lexical_rank=lex_rank.get(row),
+                dense_rank=dense_rank.get(row),
+                lexical_score=float(max(lex[row], 0.0)),
+                dense_score=dense_score.get(row, 0.0),
+            )
             for row, c in zip(best, chunks, strict=True)
-        ]  # fmt: skip
+        ]
         t3 = time.perf_counter()
         return SearchResult(
-            hits, lexical=True, dense=dense_used,
+            hits,
+            lexical=True,
+            dense=dense_used,
             timings_ms={"lexical": (t1 - t0) * 1000, "dense": (t2 - t1) * 1000, "fuse": (t3 - t2) * 1000},
             scoped_docs=[str(self.docs[i]["id"]) for i in scope],
-        )  # fmt: skip
+        )

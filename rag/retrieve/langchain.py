@@ -32,12 +32,18 @@ class HybridRetriever(BaseRetriever):
             LCDocument(
                 page_content=h.chunk.text,
                 metadata={
-                    "doc_id": h.chunk.doc_id, "doc_number": h.chunk.doc_number, "doc_type": h.chunk.doc_type,
+                    "doc_id": h.chunk.doc_id,
+                    "doc_number": h.chunk.doc_number,
+                    "doc_type": h.chunk.doc_type,
                     "issuer": h.chunk.issuer,
                     "issued_date": h.chunk.issued_date.isoformat() if h.chunk.issued_date else None,
-                    "section_path": h.chunk.section_path, "label": h.chunk.label, "source": h.chunk.source,
-                    "start": h.chunk.start, "end": h.chunk.end, "score": h.score,
-                },  # fmt: skip
+                    "section_path": h.chunk.section_path,
+                    "label": h.chunk.label,
+                    "source": h.chunk.source,
+                    "start": h.chunk.start,
+                    "end": h.chunk.end,
+                    "score": h.score,
+                },
             )
             for h in result.hits
         ]

@@ -28,7 +28,9 @@ class Query:
     normalized: str
     lang: str  # "vi" | "vi_nodiac" | "en"
     qtype: QType
-    meta_field: str | None = None  # for DOC_META: signer, date, issued_with, recipients, legal_basis, issuer, ...
+    meta_field: str | None = (
+        None  # for DOC_META: signer, date, issued_with, recipients, legal_basis, issuer, ...
+    )
     tokens: dict[str, float] = field(default_factory=dict)  # lexical token → weight
     dense_text: str = ""
     doc_refs: list[str] = field(default_factory=list)  # full code keys ("2395/ubnd-ktth")
@@ -67,21 +69,54 @@ def detect_lang(text: str) -> str:
 # --- question type -----------------------------------------------------------------------------
 
 _META_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("signer", r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|who signed|signed by|signator|signer|sign(ed)? (it|the))\b"),
-    ("issued_with", r"\b(kem theo (quyet dinh|qd)|ban hanh kem|ban hanh (van ban|ke hoach|cai) (gi|nao)|quyet dinh \d+\S* ban hanh (gi|van ban|ke hoach)|issued (with|together|along)|attached to|accompan|what does (the )?decision \S+ (issue|promulgate|approve))"),
-    ("recipients", r"\b(kinh gui|gui (cho|den|toi) (nhung )?(ai|don vi|co quan|noi)|gui cho ai|noi nhan|sent to|addressed to|recipient|received|receives|who (was|is) it (sent|addressed)|(sent|addressed) to whom)"),
-    ("legal_basis", r"\b(can cu|co so phap ly|legal basis|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan))"),
-    ("issuer", r"\b(co quan nao ban hanh|ai ban hanh|don vi ban hanh|who issued|which (agency|body|authority) issued|issuing (body|authority|agency))"),
-    ("date", r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when was .* (issued|signed)|date of issu|issued on|dated)"),
-    ("number", r"\b(so hieu|so ky hieu|so van ban|number of the (document|plan|decision|letter)|document number)"),
+    (
+        "signer",
+        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|who signed|signed by|signator|signer|sign(ed)? (it|the))\b",
+    ),
+    (
+        "issued_with",
+        r"\b(kem theo (quyet dinh|qd)|ban hanh kem|ban hanh (van ban|ke hoach|cai) (gi|nao)|quyet dinh \d+\S* ban hanh (gi|van ban|ke hoach)|issued (with|together|along)|attached to|accompan|what does (the )?decision \S+ (issue|promulgate|approve))",
+    ),
+    (
+        "recipients",
+        r"\b(kinh gui|gui (cho|den|toi) (nhung )?(ai|don vi|co quan|noi)|gui cho ai|noi nhan|sent to|addressed to|recipient|received|receives|who (was|is) it (sent|addressed)|(sent|addressed) to whom)",
+    ),
+    (
+        "legal_basis",
+        r"\b(can cu|co so phap ly|legal basis|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan))",
+    ),
+    (
+        "issuer",
+        r"\b(co quan nao ban hanh|ai ban hanh|don vi ban hanh|who issued|which (agency|body|authority) issued|issuing (body|authority|agency))",
+    ),
+    (
+        "date",
+        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when was .* (issued|signed)|date of issu|issued on|dated)",
+    ),
+    (
+        "number",
+        r"\b(so hieu|so ky hieu|so van ban|number of the (document|plan|decision|letter)|document number)",
+    ),
     ("title", r"\b(trich yeu|ve viec gi|tieu de|title of|subject of)"),
 )
 _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
-    (QType.WHICH_DOCS, r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|which (documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b"),
-    (QType.HOW_MUCH, r"\b(bao nhieu|kinh phi|muc dong gop|ty trong|ty le|how much|how many|budget|amount|percent|what share|what proportion)\b"),
-    (QType.WHEN, r"\b(khi nao|bao gio|thoi gian nao|thoi han|ngay nao|nam nao|thang nao|truoc ngay|luc nao|thoi diem|when|deadline|what date|by when|what time|which month|which year|dinh ky)\b"),
+    (
+        QType.WHICH_DOCS,
+        r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|which (documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b",
+    ),
+    (
+        QType.HOW_MUCH,
+        r"\b(bao nhieu|kinh phi|muc dong gop|ty trong|ty le|how much|how many|budget|amount|percent|what share|what proportion)\b",
+    ),
+    (
+        QType.WHEN,
+        r"\b(khi nao|bao gio|thoi gian nao|thoi han|ngay nao|nam nao|thang nao|truoc ngay|luc nao|thoi diem|when|deadline|what date|by when|what time|which month|which year|dinh ky)\b",
+    ),
     (QType.WHERE, r"\b(o dau|dia diem|tai dau|noi nao|tinh nao to chuc|where|location|venue|held in)\b"),
-    (QType.WHO, r"(\bai\b|\bco quan nao|\bdon vi nao|\bso nao|\bban nao|\bnganh nao|\bcap nao|\bwho\b|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|organi[sz]ation|office|board)|^(?!what).*\b(responsible|in charge)\b)"),
+    (
+        QType.WHO,
+        r"(\bai\b|\bco quan nao|\bdon vi nao|\bso nao|\bban nao|\bnganh nao|\bcap nao|\bwho\b|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|organi[sz]ation|office|board)|^(?!what).*\b(responsible|in charge)\b)",
+    ),
 )
 
 
@@ -98,8 +133,10 @@ def detect_type(folded: str) -> tuple[QType, str | None]:
 # --- abbreviations -------------------------------------------------------------------------------
 
 _ABBR_FOLDED = {fold(k).lower(): v for k, v in ABBREVIATIONS.items()}
-_LONG_FORMS = sorted(((fold(long).lower(), short) for short, longs in ABBREVIATIONS.items() for long in longs),
-                     key=lambda x: -len(x[0]))  # fmt: skip
+_LONG_FORMS = sorted(
+    ((fold(long).lower(), short) for short, longs in ABBREVIATIONS.items() for long in longs),
+    key=lambda x: -len(x[0]),
+)
 _RAW_WORD = re.compile(r"[\w&\-]+", re.UNICODE)
 
 
@@ -115,6 +152,7 @@ def abbreviations_in(text: str) -> dict[str, tuple[str, ...]]:
 
 def expand_inline(folded: str) -> str:
     """Folded text with each abbreviation replaced by its first long form ('so tt&tt' → 'so thong tin ...')."""
+
     def repl(m: re.Match[str]) -> str:
         word = m.group(0)
         longs = _ABBR_FOLDED.get(word)
@@ -126,17 +164,49 @@ def expand_inline(folded: str) -> str:
 _SHORT_OK = frozenset({"tt", "tc", "xd", "ct", "tp", "nv", "yt", "ca", "dn", "kh"})
 
 #: Agencies by their folded names, longest first: the question names one → the evidence must too.
-AGENCY_NAMES: tuple[str, ...] = tuple(sorted({
-    *("so " + fold(x).lower() for x in (
-        "Kế hoạch và Đầu tư", "Tài chính", "Giao thông vận tải", "Công Thương", "Thông tin và Truyền thông",
-        "Lao động - Thương binh và Xã hội", "Lao động, Thương binh và Xã hội", "Tài nguyên và Môi trường",
-        "Nông nghiệp và Phát triển nông thôn", "Giáo dục và Đào tạo", "Văn hóa, Thể thao và Du lịch",
-        "Văn hóa - Thể thao và Du lịch", "Khoa học và Công nghệ", "Xây dựng", "Nội vụ", "Tư pháp", "Y tế",
-        "Ngoại vụ", "Du lịch", "Văn hóa và Thể thao")),
-    "cong an tinh", "bo chi huy quan su", "bo chi huy bo doi bien phong", "ngan hang nha nuoc",
-    "lien doan lao dong", "ban tuyen giao", "van phong ubnd", "ban quan ly khu kinh te", "ban quan ly cac khu cong nghiep",
-    "ban quan ly du an",
-}, key=len, reverse=True))
+AGENCY_NAMES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            *(
+                "so " + fold(x).lower()
+                for x in (
+                    "Kế hoạch và Đầu tư",
+                    "Tài chính",
+                    "Giao thông vận tải",
+                    "Công Thương",
+                    "Thông tin và Truyền thông",
+                    "Lao động - Thương binh và Xã hội",
+                    "Lao động, Thương binh và Xã hội",
+                    "Tài nguyên và Môi trường",
+                    "Nông nghiệp và Phát triển nông thôn",
+                    "Giáo dục và Đào tạo",
+                    "Văn hóa, Thể thao và Du lịch",
+                    "Văn hóa - Thể thao và Du lịch",
+                    "Khoa học và Công nghệ",
+                    "Xây dựng",
+                    "Nội vụ",
+                    "Tư pháp",
+                    "Y tế",
+                    "Ngoại vụ",
+                    "Du lịch",
+                    "Văn hóa và Thể thao",
+                )
+            ),
+            "cong an tinh",
+            "bo chi huy quan su",
+            "bo chi huy bo doi bien phong",
+            "ngan hang nha nuoc",
+            "lien doan lao dong",
+            "ban tuyen giao",
+            "van phong ubnd",
+            "ban quan ly khu kinh te",
+            "ban quan ly cac khu cong nghiep",
+            "ban quan ly du an",
+        },
+        key=len,
+        reverse=True,
+    )
+)
 
 
 def expand_abbreviations(text: str) -> list[str]:
@@ -178,7 +248,9 @@ def translate_english(text: str) -> tuple[list[str], list[str]]:
                 break
         else:
             w, raw = words[i], raw_words[i]
-            if w not in QUESTION_WORDS_EN and (raw[:1].isupper() or any(c.isdigit() for c in w) or len(w) >= 3):
+            if w not in QUESTION_WORDS_EN and (
+                raw[:1].isupper() or any(c.isdigit() for c in w) or len(w) >= 3
+            ):
                 leftovers.append(raw)
             i += 1
     return phrases, leftovers
@@ -198,7 +270,10 @@ def _is_stop(word: str, stop_diacritic: frozenset[str] | None) -> bool:
 
 _TIME_KINDS: tuple[tuple[str, str], ...] = (
     ("frequency", r"\b(dinh ky|bao lau mot lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
-    ("date", r"\b(ngay nao|truoc ngay|ngay bao nhieu|what date|which date|by what date|on what date|deadline)"),
+    (
+        "date",
+        r"\b(ngay nao|truoc ngay|ngay bao nhieu|what date|which date|by what date|on what date|deadline)",
+    ),
     ("quarter", r"\b(quy (may|nao)|which quarter|what quarter)"),
     ("month", r"\b(thang (may|nao)|which month|what month)"),
     ("period", r"\b(tu nam nao den nam nao|giai doan nao|keo dai|which period|what period|from when)"),
@@ -211,8 +286,19 @@ _LIST_PATTERN = (
 )
 _TASK_FRAMING = ("giao", "việc", "nhiệm vụ", "làm", "yêu cầu", "đề nghị", "tasked", "asked")
 _TIME_FRAMING = ("kéo dài", "thời gian", "khi nào", "bao giờ", "lúc nào")
-_WHO_FRAMING = ("chịu trách nhiệm", "trách nhiệm", "chủ trì", "phụ trách", "được giao", "giao", "thực hiện",
-                "cơ quan", "đơn vị", "đầu tư", "responsible")
+_WHO_FRAMING = (
+    "chịu trách nhiệm",
+    "trách nhiệm",
+    "chủ trì",
+    "phụ trách",
+    "được giao",
+    "giao",
+    "thực hiện",
+    "cơ quan",
+    "đơn vị",
+    "đầu tư",
+    "responsible",
+)
 
 
 # --- the analyzer --------------------------------------------------------------------------------
@@ -280,10 +366,14 @@ def analyze(question: str) -> Query:
         weights["c:" + ref] = 2.0
     q.tokens = {t: w for t, w in weights.items() if w > 0}
     q.expansion_tokens = {t for t in q.tokens if t not in original}
-    for key, longs in abbreviations_in(text if lang != "en" else text + " " + " ".join(q.translations)).items():
+    for key, longs in abbreviations_in(
+        text if lang != "en" else text + " " + " ".join(q.translations)
+    ).items():
         for tok in lexical_tokens(key.replace("&", " ")):
             if ":" not in tok and "_" not in tok:
-                q.alternatives[tok] = [[t for t in lexical_tokens(lf, bigrams=False) if ":" not in t] for lf in longs]
+                q.alternatives[tok] = [
+                    [t for t in lexical_tokens(lf, bigrams=False) if ":" not in t] for lf in longs
+                ]
     for m in re.finditer(r"(?<![\w/])(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)(?![\w/])", text):
         if not any(m.group(1) in ref for ref in q.doc_refs) and m.group(1) not in q.doc_numbers:
             q.numbers.append(m.group(1))

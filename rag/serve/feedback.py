@@ -44,21 +44,30 @@ class FeedbackStore:
             self._local.conn = conn
         return conn
 
-    def add(self, question: str, answer: dict[str, Any], verdict: str, comment: str = "", user: str = "") -> int:
+    def add(
+        self, question: str, answer: dict[str, Any], verdict: str, comment: str = "", user: str = ""
+    ) -> int:
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}")
         db = self._conn()
         with db:
             cur = db.execute(
                 "INSERT INTO feedback (at, question, answer, verdict, comment, user) VALUES (?,?,?,?,?,?)",
-                (dt.datetime.now(dt.UTC).isoformat(), question, json.dumps(answer, ensure_ascii=False, default=str),
-                 verdict, comment[:4000], user),
-            )  # fmt: skip
+                (
+                    dt.datetime.now(dt.UTC).isoformat(),
+                    question,
+                    json.dumps(answer, ensure_ascii=False, default=str),
+                    verdict,
+                    comment[:4000],
+                    user,
+                ),
+            )
         return int(cur.lastrowid or 0)
 
-    def list(self, limit: int = 100) -> list[dict[str, Any]]:
+    def recent(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self._conn().execute(
-            "SELECT id, at, question, answer, verdict, comment FROM feedback ORDER BY id DESC LIMIT ?", (limit,)
+            "SELECT id, at, question, answer, verdict, comment FROM feedback ORDER BY id DESC LIMIT ?",
+            (limit,),
         )
         return [
             {"id": i, "at": at, "question": q, "answer": json.loads(a), "verdict": v, "comment": c}
@@ -72,16 +81,30 @@ class FeedbackStore:
         """Feedback turned into gold-set lines (eval/gold.jsonl schema) for a maintainer to review:
         a 'correct' answer proposes its citations as gold; the others are marked for review."""
         out = []
-        for row in reversed(self.list(limit=100000)):
+        for row in reversed(self.recent(limit=100000)):
             ans = row["answer"]
-            gold = [{"doc_number": c.get("doc_number"), "section_path": c.get("section_path")}
-                    for c in ans.get("citations", [])] if row["verdict"] == "correct" else []  # fmt: skip
-            out.append({
-                "id": f"fb{row['id']:05d}", "question": row["question"], "lang": ans.get("lang", "vi"),
-                "type": ans.get("qtype", "what"), "answerable": not ans.get("abstained", False), "gold": gold,
-                "key_facts": [], "tags": ["feedback", row["verdict"]], "split": "dev",
-                "notes": row["comment"] or f"from user feedback ({row['verdict']}); review before use",
-            })  # fmt: skip
+            gold = (
+                [
+                    {"doc_number": c.get("doc_number"), "section_path": c.get("section_path")}
+                    for c in ans.get("citations", [])
+                ]
+                if row["verdict"] == "correct"
+                else []
+            )
+            out.append(
+                {
+                    "id": f"fb{row['id']:05d}",
+                    "question": row["question"],
+                    "lang": ans.get("lang", "vi"),
+                    "type": ans.get("qtype", "what"),
+                    "answerable": not ans.get("abstained", False),
+                    "gold": gold,
+                    "key_facts": [],
+                    "tags": ["feedback", row["verdict"]],
+                    "split": "dev",
+                    "notes": row["comment"] or f"from user feedback ({row['verdict']}); review before use",
+                }
+            )
         return out
 
     def close(self) -> None:
