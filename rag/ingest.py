@@ -8,6 +8,7 @@ reported with its reason and never stops the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -28,6 +29,7 @@ from rag.index.generations import (
     Generation,
     IndexCorrupt,
     activate,
+    active_name,
     ingest_lock,
     new_generation_dir,
     open_active,
@@ -143,15 +145,18 @@ class Ingestor:
         index_dir: Path,
         *,
         chunker: Chunker,
-        embedder: Embedder | None,
+        embedder_name: str | None,
+        embedder_factory: Callable[[], Embedder | None],
         vectors_factory: Callable[[Embedder], ChromaVectors] | None,
-        dense_note: str = "",
+        dense_note: Callable[[], str] = lambda: "",
         max_file_bytes: int = 50 * 1024 * 1024,
         progress: bool = True,
     ) -> None:
         self.index_dir = index_dir
         self.chunker = chunker
-        self.embedder = embedder
+        self.embedder_name = embedder_name
+        self.embedder_factory = embedder_factory
+        self.embedder: Embedder | None = None
         self.vectors_factory = vectors_factory
         self.dense_note = dense_note
         self.max_file_bytes = max_file_bytes
@@ -177,11 +182,11 @@ class Ingestor:
     def _run(self, roots: list[Path], rebuild: bool) -> IngestReport:
         report = IngestReport()
         previous = self._open_previous(rebuild)
-        # Unfinished generations from interrupted ingests are garbage; the lock makes this safe.
-        remove_stale(self.index_dir, keep={previous.name} if previous else set())
-        if rebuild:
-            (self.index_dir / "ACTIVE").unlink(missing_ok=True)
-        old_files = previous.store.files() if previous else {}
+        # Unfinished generations from interrupted ingests are garbage; the lock makes this safe. The
+        # active generation keeps serving, also during a rebuild, until the new one replaces it.
+        serving = previous.name if previous else self._active_or_none() if rebuild else None
+        remove_stale(self.index_dir, keep={serving} if serving else set())
+        old_files = self._old_files(previous)
         same_parser = bool(previous and previous.manifest.get("parser_version") == PARSER_VERSION)
 
         files, report.skipped = scan(roots)
@@ -203,6 +208,9 @@ class Ingestor:
                 doc = previous.store.document(old.doc_id)
                 if doc is not None:
                     chunks = list(previous.store.iter_chunks_with_tokens(doc.id))
+                    if doc.source != key:  # indexed from another working directory
+                        doc = doc.model_copy(update={"source": key})
+                        chunks = [(c.model_copy(update={"source": key}), t) for c, t in chunks]
                     entries[key] = _Entry(doc, chunks, old)
                     report.unchanged += 1
                     continue
@@ -236,21 +244,25 @@ class Ingestor:
 
         self._dedupe_ids(entries)
         self._dedupe_chunk_ids(entries)
-        vectors = self._vectors(report)
-        dense_complete = bool(previous and previous.manifest.get("dense_model") == (self.embedder.name if self.embedder else None)
-                              and previous.manifest.get("dense_complete"))  # fmt: skip
-        changed = bool(report.added or report.updated or report.removed or rebuild or not same_parser)
-        changed = changed or (vectors is not None and not dense_complete) or previous is None
-        changed = changed or bool(previous and not previous.manifest.get("dense_model") and vectors is not None)
-        changed = changed or bool(previous and previous.manifest.get("dense_model") and vectors is None)
-
         report.documents = len(entries)
         report.chunks = sum(len(e.chunks) for e in entries.values())
         report.no_number = sorted(e.doc.id for e in entries.values() if e.doc.cite_number is None)
-        if not changed and previous is not None:
+        files_changed = bool(report.added or report.updated or report.removed or rebuild or not same_parser)
+        files_changed = files_changed or previous is None
+        prev_model = None
+        if previous is not None and previous.manifest.get("dense_complete"):
+            prev_model = previous.manifest.get("dense_model")
+        # The embedding model is loaded only when vectors may need work: an unchanged corpus with
+        # complete vectors re-ingests without importing torch.
+        vectors = None
+        need_vectors = files_changed or self.embedder_name != prev_model
+        if need_vectors:
+            vectors = self._vectors(report)
+        dense_now = self.embedder.name if (self.embedder is not None and vectors is not None) else None
+        if not files_changed and (not need_vectors or dense_now == prev_model) and previous is not None:
             report.generation = previous.name
-            report.dense = bool(previous.manifest.get("dense_complete"))
-            report.dense_note = self.dense_note
+            report.dense = prev_model is not None
+            report.dense_note = report.dense_note or self.dense_note()
             previous.close()
             return report
 
@@ -265,6 +277,7 @@ class Ingestor:
         for key, reason in report.failed:
             writer.add_file(FileRecord(key, "", 0, 0.0, None, "failed", reason))
         writer.set_meta("parser_version", PARSER_VERSION)
+        writer.set_meta("base_dir", Path.cwd().resolve().as_posix())  # what relative file keys are relative to
         writer.commit()
         LexicalIndex.build((tokens for e in ordered for _, tokens in e.chunks), gen_dir / "lexical")
 
@@ -291,6 +304,30 @@ class Ingestor:
         if vectors is not None and dense_ok:
             self._collect_garbage(vectors, set(live_ids))
         return report
+
+    def _active_or_none(self) -> str | None:
+        try:
+            return active_name(self.index_dir)
+        except IndexCorrupt:  # a garbage ACTIVE pointer: the rebuild replaces it
+            return None
+
+    @staticmethod
+    def _old_files(previous: Generation | None) -> dict[str, FileRecord]:
+        """The previous generation's files, keyed as this run keys them. Keys are paths relative to
+        the working directory of the run that wrote them: re-key them for this run's directory, or an
+        ingest started elsewhere would index every file a second time under another key."""
+        if previous is None:
+            return {}
+        files = previous.store.files()
+        base = previous.store.meta("base_dir")
+        if not base:
+            return files
+        out: dict[str, FileRecord] = {}
+        for key, rec in files.items():
+            path = Path(key) if Path(key).is_absolute() else Path(base) / key
+            new_key = display_path(path)
+            out[new_key] = dataclasses.replace(rec, path=new_key)
+        return out
 
     def _dedupe_ids(self, entries: dict[str, _Entry]) -> None:
         """Two files that parse to the same id (same number and date) both stay, told apart."""
@@ -320,7 +357,9 @@ class Ingestor:
             seen.update(c.id for c, _ in e.chunks)
 
     def _vectors(self, report: IngestReport) -> ChromaVectors | None:
-        report.dense_note = self.dense_note
+        if self.embedder_name is not None and self.embedder is None:
+            self.embedder = self.embedder_factory()
+        report.dense_note = self.dense_note()
         if self.embedder is None or self.vectors_factory is None:
             return None
         try:

@@ -74,6 +74,8 @@ class SentenceTransformerEmbedder:
         self.passage_prefix = passage_prefix if passage_prefix is not None else ("passage: " if is_e5 else "")
         self.batch_size = batch_size
         local = Path(model).expanduser()
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         if not allow_download:
             # huggingface_hub reads these when imported: set them before sentence-transformers loads it.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -88,6 +90,12 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - a dependency of the package
             raise DenseUnavailable("sentence-transformers is not installed", "pip install sentence-transformers") from exc
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI
+        except ImportError:  # pragma: no cover
+            pass
         try:
             if local.is_dir():
                 self._model = SentenceTransformer(str(local), device="cpu", local_files_only=True)
