@@ -14,6 +14,7 @@ from rag.index.embedder import DenseUnavailable, Embedder, SentenceTransformerEm
 from rag.index.generations import Generation, active_name, open_active
 from rag.index.vectors import ChromaVectors, collection_name
 from rag.ingest import Ingestor
+from rag.retrieve.rerank import CrossEncoderReranker, Reranker
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ class App:
     _vectors: ChromaVectors | None = None
     _generation: Generation | None = None
     _searcher: HybridSearcher | None = None
+    _reranker: Reranker | None = None
+    _reranker_loaded: bool = False
+    reranker_note: str = ""
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
@@ -77,6 +81,24 @@ class App:
                 )
             return self._vectors
 
+    @property
+    def reranker(self) -> Reranker | None:
+        """The optional cross-encoder, loaded once; None when not configured or not loadable."""
+        with self._lock:
+            if not self._reranker_loaded:
+                self._reranker_loaded = True
+                s = self.settings
+                if s.reranker_model:
+                    try:
+                        self._reranker = CrossEncoderReranker(
+                            s.reranker_model, allow_download=s.embedding_allow_download
+                        )
+                        self.reranker_note = f"Reranker: {s.reranker_model}."
+                    except DenseUnavailable as exc:
+                        self.reranker_note = str(exc)
+                        log.info("reranker off: %s", exc)
+            return self._reranker
+
     def vectors(self) -> ChromaVectors | None:
         emb = self.embedder
         return self.vectors_for(emb) if emb is not None else None
@@ -121,7 +143,9 @@ class App:
                 return cached
             emb = self.embedder
             vectors = self.vectors() if gen is not None and gen.manifest.get("dense_model") else None
-            searcher = HybridSearcher(gen, embedder=emb if vectors else None, vectors=vectors)
+            searcher = HybridSearcher(
+                gen, embedder=emb if vectors else None, vectors=vectors, reranker=self.reranker
+            )
             self._searcher = searcher
             return searcher
 

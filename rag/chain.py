@@ -92,7 +92,12 @@ class AnswerChain(Runnable[ChainInput, Answer]):
         return answer
 
     def _signals(self, result: SearchResult, llm_used: bool) -> dict[str, bool]:
-        return {"lexical": result.lexical, "dense": result.dense, "reranker": False, "llm": llm_used}
+        return {
+            "lexical": result.lexical,
+            "dense": result.dense,
+            "reranker": result.reranked,
+            "llm": llm_used,
+        }
 
     def _notices(self) -> list[str]:
         notes = []

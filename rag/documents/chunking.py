@@ -35,6 +35,7 @@ class Chunker:
     def chunk(self, doc: Document, parser_version: str = "") -> list[Chunk]:
         self._doc = doc
         self._version = parser_version
+        self._memo: dict[tuple[int, int], int] = {}
         self._out: list[Chunk] = []
         for top in doc.sections:
             self._emit([top])
@@ -43,7 +44,10 @@ class Chunker:
     # --- recursion ---
 
     def _tokens(self, start: int, end: int) -> int:
-        return self.count(self._doc.text[start:end])
+        key = (start, end)
+        if key not in self._memo:
+            self._memo[key] = self.count(self._doc.text[start:end])
+        return self._memo[key]
 
     def _emit(self, chain: list[Section]) -> None:
         node = chain[-1]
@@ -115,15 +119,15 @@ class Chunker:
             # only a single word longer than the budget may stay over it.
             # Pieces are measured without their surrounding spaces, as they are stored.
             gaps = [(m.start() + a, m.end() + a) for m in re.finditer(r"\s+", text[a:b])]
-            s, prev = a, (a, a)
+            s, gap = a, (a, a)  # gap: the last space the current piece could end at
             for gap_start, gap_end in [*gaps, (b, b)]:
                 if gap_start <= s:  # leading whitespace
                     s = max(s, gap_end)
                     continue
-                if self._tokens(s, gap_start) > self.max_tokens and prev[0] > s:
-                    out.append((s, prev[0]))
-                    s = prev[1]
-                prev = (gap_start, gap_end)
+                if self._tokens(s, gap_start) > self.max_tokens and gap[0] > s:
+                    out.append((s, gap[0]))
+                    s = gap[1]
+                gap = (gap_start, gap_end)
             out.append((s, b))
         return [(a, b) for a, b in out if text[a:b].strip()]
 
@@ -151,11 +155,10 @@ class Chunker:
         digest = hashlib.sha256(
             f"{self._version}|{doc.content_hash}|{start}|{end}|{embed_text}".encode()
         ).hexdigest()[:24]
-        self._out.append(
-            Chunk(
-                id=digest, doc_id=doc.id, doc_number=doc.cite_number, doc_type=doc.doc_type,
-                issuer=doc.issuer, issued_date=doc.issued_date, source=doc.source,
-                ordinal=len(self._out), section_path=path, section_kind=node.kind, label=label,
-                headings=headings, text=body, embed_text=embed_text, start=start, end=end,
-            )  # fmt: skip
-        )
+        chunk = Chunk(
+            id=digest, doc_id=doc.id, doc_number=doc.cite_number, doc_type=doc.doc_type,
+            issuer=doc.issuer, issued_date=doc.issued_date, source=doc.source,
+            ordinal=len(self._out), section_path=path, section_kind=node.kind, label=label,
+            headings=headings, text=body, embed_text=embed_text, start=start, end=end,
+        )  # fmt: skip
+        self._out.append(chunk)

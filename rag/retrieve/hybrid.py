@@ -15,6 +15,7 @@ from rag.index.embedder import Embedder
 from rag.index.generations import Generation
 from rag.index.vectors import ChromaVectors
 from rag.retrieve.query import QType, Query
+from rag.retrieve.rerank import Reranker
 from rag.text.normalize import fold
 from rag.text.tokenize import code_key
 
@@ -53,6 +54,7 @@ class SearchResult:
     dense: bool
     timings_ms: dict[str, float] = field(default_factory=dict)
     scoped_docs: list[str] = field(default_factory=list)  # documents the question named
+    reranked: bool = False
 
 
 class HybridSearcher:
@@ -67,12 +69,14 @@ class HybridSearcher:
         *,
         embedder: Embedder | None = None,
         vectors: ChromaVectors | None = None,
+        reranker: Reranker | None = None,
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
     ) -> None:
         self.generation = generation
         self.embedder = embedder
         self.vectors = vectors
+        self.reranker = reranker
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self.docs: list[dict[str, str | None]] = []
@@ -195,6 +199,20 @@ class HybridSearcher:
             meta_penalty = 0.35 if self.row_meta[row] and query.qtype != QType.DOC_META else 1.0
             fused[row] = fused.get(row, 0.0) + meta_penalty * self.dense_weight / (self.RRF_K + r + 1)
         ranked = sorted(fused, key=lambda r: -fused[r])
+        reranked = False
+        if self.reranker is not None and ranked:
+            # The cross-encoder reorders the head of the fused list; its rank joins the fusion.
+            head = ranked[: max(k * 3, 20)]
+            texts = [c.embed_text for c in gen.store.chunks(head)]
+            try:
+                scores = self.reranker.scores(query.dense_text or query.normalized, texts)
+                order = sorted(range(len(head)), key=lambda i: -scores[i])
+                for r, i in enumerate(order):
+                    fused[head[i]] += 1.0 / (self.RRF_K + r + 1)
+                ranked = sorted(fused, key=lambda r: -fused[r])
+                reranked = True
+            except Exception:  # a failing reranker never fails a query
+                reranked = False
         best = ranked[:k]
         if len(scope) >= 2:
             # A question naming several documents gets the best sections of each of them.
@@ -224,4 +242,5 @@ class HybridSearcher:
             dense=dense_used,
             timings_ms={"lexical": (t1 - t0) * 1000, "dense": (t2 - t1) * 1000, "fuse": (t3 - t2) * 1000},
             scoped_docs=[str(self.docs[i]["id"]) for i in scope],
+            reranked=reranked,
         )

@@ -11,6 +11,7 @@ Two different normalizations live here, on purpose:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -54,6 +55,19 @@ def canonical_tone(text: str) -> str:
 
 def fold(text: str) -> str:
     """Strip all diacritics (``Quất`` → ``Quat``); ``đ``/``Đ`` map to ``d``/``D`` explicitly."""
+    if text.isascii():
+        return text
+    if len(text) <= 24:
+        return _fold_word(text)
+    return _fold(text)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _fold_word(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_LOOKALIKES))
     stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
@@ -100,9 +114,12 @@ _TERMINAL = re.compile(r"[.;:!?…]$|\./\.$")
 _LETTER_START = re.compile(r"^[^\W\d_]", re.UNICODE)
 
 
+_LOWER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
 def _is_caps_line(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    # No lower-case letter and at least two letters.
+    return line.upper() == line and len(_LOWER.findall(line, 0, 64)) >= 2
 
 
 def _is_table_cell(line: str) -> bool:
@@ -123,8 +140,10 @@ def _hard_wrapped(lines: list[str]) -> int | None:
 
 #: Words a Vietnamese sentence cannot end with: a line ending in one was wrapped mid-sentence.
 _FUNCTION_WORDS = frozenset(
-    "của và các về tại ngày số theo với cho để trong là đến từ những được như hoặc bằng trên "
-    "dưới giữa thuộc vào sau trước khi nhằm do bởi mà thì".split()
+    (
+        "của và các về tại ngày số theo với cho để trong là đến từ những được như hoặc bằng trên "
+        "dưới giữa thuộc vào sau trước khi nhằm do bởi mà thì"
+    ).split(" ")
 )
 
 
