@@ -12,8 +12,8 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from rag.answer.citations import verify
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.llm import LLMAnswerer, LLMError, build_sources, render_prompt
-from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer
+from rag.answer.llm import MARKER, LLMAnswerer, LLMError, build_sources, render_prompt
+from rag.answer.models import Answer
 from rag.retrieve.hybrid import Filters, HybridSearcher, SearchResult
 from rag.retrieve.query import Query, analyze
 
@@ -66,16 +66,19 @@ class AnswerChain(Runnable[ChainInput, Answer]):
         k = data.get("k")
         return question, int(k) if k else None, _filters(data.get("filters"))
 
-    def _extractive(self, query: Query, result: SearchResult) -> Answer:
-        searcher = self.searcher()
-        gen = searcher.generation
+    def _answerer(self) -> ExtractiveAnswerer:
+        gen = self.searcher().generation
         store = gen.store if gen is not None else None
-        answerer = ExtractiveAnswerer(
+        return ExtractiveAnswerer(
             document=(store.document if store is not None else (lambda _id: None)),
             idf=(gen.lexical.idf if gen is not None else (lambda _t: 1.0)),
             known=(gen.lexical.known if gen is not None else (lambda _t: True)),
         )
-        answer = answerer.answer(query, result)
+
+    def _extractive(self, query: Query, result: SearchResult) -> Answer:
+        gen = self.searcher().generation
+        store = gen.store if gen is not None else None
+        answer = self._answerer().answer(query, result)
         # Extractive citations are exact by construction; verify anyway, as for the LLM.
         kept = []
         for c in answer.citations:
@@ -141,7 +144,7 @@ class AnswerChain(Runnable[ChainInput, Answer]):
             try:
                 for piece in self.llm.stream_raw(render_prompt(query, sources)):
                     raw += piece
-                    visible = raw.split("CITATIONS:")[0]
+                    visible = _visible(raw)
                     yield Answer(
                         question=question,
                         answer=visible,
@@ -152,13 +155,7 @@ class AnswerChain(Runnable[ChainInput, Answer]):
                 done = self.llm.finish(raw, sources)
                 base = self._extractive(query, result)
                 if done.not_found:
-                    answer = base.model_copy(
-                        update={
-                            "answer": (NOT_FOUND_EN if query.lang == "en" else NOT_FOUND_VI),
-                            "abstained": True,
-                            "citations": [],
-                        }
-                    )
+                    answer = self._answerer().abstain(base, query.lang == "en", result.hits[:3])
                     llm_used = True
                 elif done.citations:
                     answer = base.model_copy(
@@ -194,6 +191,15 @@ class AnswerChain(Runnable[ChainInput, Answer]):
             "total": (t2 - t0) * 1000,
         }
         yield answer
+
+
+def _visible(raw: str) -> str:
+    """The answer part of a streaming reply: never the CITATIONS block, nor the start of its marker."""
+    text = raw.split(MARKER)[0]
+    for n in range(len(MARKER) - 1, 0, -1):
+        if text.endswith(MARKER[:n]):
+            return text[:-n].rstrip()
+    return text
 
 
 def build_chain(app: App) -> AnswerChain:

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port of the API + UI server")
     api_keys: str = Field("", description="Comma-separated API keys; empty means no auth")
     admin_keys: str = Field("", description="Comma-separated admin keys (upload, re-index)")
+    rate_limit_per_min: int = Field(
+        120, ge=0, description="Requests per minute per API key (per address without keys); 0: no limit"
+    )
+    max_request_kb: int = Field(1024, ge=1, description="Largest request body of the JSON routes, in KB")
+    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS; empty: CORS off")
 
     @property
     def dense_enabled(self) -> bool:

@@ -56,7 +56,10 @@ TIME_KINDS = {
     ),
     "period": re.compile(r"(?:giai đoạn|Giai đoạn)\s*\d?\s*\(?\d{4}\s*[-–]\s*\d{4}\)?|\d{4}\s*[-–]\s*\d{4}"),
 }
-PLACE = re.compile(r"\btại\s+((?:[A-ZĐ][\wÀ-ỹ]*\s?){1,5})")
+PLACE = re.compile(
+    r"\b(?:tại|ở)\s+((?:(?:khu vực|địa bàn|vùng|khu|các|huyện|xã|phường|tỉnh|thành phố|cảng|đảo)\s+){0,3}"
+    r"[A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,4})"
+)
 _CLAIMS = {
     QType.WHO: ("Đơn vị chịu trách nhiệm", "Responsible"),
     QType.WHEN: ("Thời gian", "When"),
@@ -75,6 +78,31 @@ def _trim(text: str, start: int, end: int, limit: int = 500) -> tuple[int, int]:
         return start, end
     cut = max(text.rfind(". ", start, start + limit), text.rfind("; ", start, start + limit))
     return (start, cut + 1) if cut > start + 80 else (start, text.rfind(" ", start, start + limit))
+
+
+_UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
+    # (kind, question pattern (folded), value pattern)
+    (
+        "money",
+        r"\b(ty dong|trieu dong|bao nhieu tien|kinh phi|ngan sach|von|budget|money|cost|fund|contribut|vnd|usd|dollar|dong gop|dau tu bao nhieu)",
+        r"(đồng|USD|tỷ|triệu)",
+    ),
+    ("percent", r"(phan tram|%|ty le|ty trong|percent|share|proportion)", r"%"),
+    ("years", r"\b(bao nhieu nam|may nam|how many years|every how many years)", r"\bnăm\b"),
+    ("times", r"\b(bao nhieu lan|may lan|how many times)", r"\blần\b"),
+    ("people", r"\b(bao nhieu nguoi|bao nhieu lao dong|how many (people|workers))", r"(người|lao động)"),
+    ("area", r"\b(hecta|bao nhieu ha|dien tich|area)\b", r"\bha\b"),
+    ("power", r"\b(cong suat|mw|capacity)\b", r"MW"),
+)
+
+
+def unit_matches(query: Query, value: str) -> bool:
+    """A figure answers a how-much question only in the unit asked for ('02 năm' is no budget)."""
+    folded = fold(query.question).lower()
+    for _kind, asked, unit in _UNIT_KINDS:
+        if re.search(asked, folded):
+            return re.search(unit, value) is not None
+    return True
 
 
 @dataclass
@@ -105,7 +133,7 @@ class ExtractiveAnswerer:
             question=query.question, answer="", lang=query.lang, qtype=query.qtype.value, retrieved=retrieved
         )
         if not result.hits:
-            return self._abstain(base, en, [])
+            return self.abstain(base, en, [])
         if query.qtype == QType.DOC_META:
             meta = self._doc_meta(query, result)
             if meta is not None:
@@ -119,16 +147,16 @@ class ExtractiveAnswerer:
         scorer = EvidenceScorer(query, self.idf, self.known, scoped_codes)
         chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
         if self.support(scorer, result, chunk_cov) < self.threshold(query):
-            return self._abstain(base, en, result.hits[:3])
+            return self.abstain(base, en, result.hits[:3])
         if query.agencies and query.qtype != QType.WHICH_DOCS and not self._agency_present(query, result):
-            return self._abstain(base, en, result.hits[:3])
+            return self.abstain(base, en, result.hits[:3])
         spans: list[Span] = []
         for rank, h in enumerate(result.hits):
             if chunk_cov[rank] >= self.t.abstain_coverage * 0.8:
                 spans.extend(scorer.spans(h.chunk, rank))
         spans.sort(key=lambda s: (-round(s.coverage, 3), s.rank))
         if not spans:
-            return self._abstain(base, en, result.hits[:3])
+            return self.abstain(base, en, result.hits[:3])
         if query.qtype == QType.WHICH_DOCS:
             text, cites = self._which_docs(query, spans, scorer)
         elif query.qtype == QType.WHO:
@@ -136,7 +164,7 @@ class ExtractiveAnswerer:
         elif query.qtype in (QType.WHEN, QType.HOW_MUCH, QType.WHERE):
             text, cites = self._figure(query, spans, scorer)
             if not cites:
-                return self._abstain(base, en, result.hits[:3])
+                return self.abstain(base, en, result.hits[:3])
         else:
             text, cites = self._what(query, spans, scorer)
         return base.model_copy(update={"answer": text, "citations": cites})
@@ -144,10 +172,9 @@ class ExtractiveAnswerer:
     @staticmethod
     def _agency_present(query: Query, result: SearchResult) -> bool:
         """Every agency the question names appears in one of the best sections (in any spelling)."""
-        from rag.retrieve.query import expand_inline
-        from rag.text.normalize import fold
+        from rag.retrieve.query import agency_key, expand_inline
 
-        texts = [expand_inline(" ".join(fold(h.chunk.embed_text).lower().split())) for h in result.hits[:4]]
+        texts = [agency_key(expand_inline(agency_key(h.chunk.embed_text))) for h in result.hits[:4]]
         return all(any(a in t for t in texts) for a in query.agencies)
 
     def threshold(self, query: Query) -> float:
@@ -186,7 +213,7 @@ class ExtractiveAnswerer:
             snippet=chunk.text[:200],
         )
 
-    def _abstain(self, base: Answer, en: bool, hits: Sequence[Hit]) -> Answer:
+    def abstain(self, base: Answer, en: bool, hits: Sequence[Hit]) -> Answer:
         lines = [NOT_FOUND_EN if en else NOT_FOUND_VI]
         if hits:
             lines.append("Nearest sections:" if en else "Các mục gần nhất:")
@@ -313,8 +340,12 @@ class ExtractiveAnswerer:
             if chain and chain[-1].kind == K.TABLE_ROW and chain[-1].roles:
                 value = next((chain[-1].roles[r] for r in role if r in chain[-1].roles), None)
             if value is None:
-                m = pattern.search(span.text)
-                value = m.group(1) if query.qtype == QType.WHERE and m else m.group(0) if m else None
+                value = None
+                for m in pattern.finditer(span.text):
+                    found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
+                    if query.qtype != QType.HOW_MUCH or unit_matches(query, found):
+                        value = found
+                        break
             if value:
                 cite = self._cite(span, scorer)
                 if cite is None:
@@ -330,7 +361,7 @@ class ExtractiveAnswerer:
         cites: list[Citation] = []
         lines: list[str] = []
         first = spans[0]
-        section = self._section_items(first, list_question=query.asks_list)
+        section = self._section_items(first, scorer, list_question=query.asks_list)
         if section is not None:
             # A heading was the best match ("2.7. Sở Thông tin và Truyền thông"): what the question
             # asks for is the content under it, item by item.
@@ -349,7 +380,7 @@ class ExtractiveAnswerer:
         return "\n".join(lines), cites
 
     def _section_items(
-        self, span: Span, limit: int = 5, list_question: bool = False
+        self, span: Span, scorer: EvidenceScorer, limit: int = 5, list_question: bool = False
     ) -> tuple[str, list[Citation]] | None:
         """When ``span`` is a section's heading line: the section's citation label and citations
         of its content (each child item, or the text under the heading)."""
@@ -370,7 +401,9 @@ class ExtractiveAnswerer:
             return None
         out: list[Citation] = []
         if node.children:
-            for child in node.children[:limit]:
+            # The items that answer best come first; the rest keep document order.
+            kids = sorted(node.children, key=lambda c: -round(scorer.coverage(doc.text[c.start : c.end]), 2))
+            for child in kids[:limit]:
                 a, b = _trim(doc.text, child.start, child.end)
                 out.append(make_citation(doc, a, b))
         else:
@@ -389,7 +422,7 @@ class ExtractiveAnswerer:
         best: dict[str, Span] = {}
         top = spans[0].coverage
         for s in spans:
-            if s.coverage >= top * 0.6 and s.chunk.doc_id not in best:
+            if s.coverage >= top * 0.8 and s.chunk.doc_id not in best:
                 best[s.chunk.doc_id] = s
         docs = [(self.document(d), s) for d, s in best.items()]
         docs = [(d, s) for d, s in docs if d is not None]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ class LLMResult:
     repaired: int = 0
     not_found: bool = False
     problems: list[str] = field(default_factory=list)
+    markers: dict[int, int] = field(default_factory=dict)  # source number in the reply → citation number
 
 
 class LLMError(Exception):
@@ -71,13 +73,18 @@ def render_prompt(query: Query, sources: list[Source]) -> list[tuple[str, str]]:
     blocks = []
     for s in sources:
         label = citation_label(s.doc, s.chunk.section_path)
-        blocks.append(f'<source id="{s.n}" cite="{label}">\n{s.chunk.text}\n</source>')
+        # A document cannot close its own block: "<source" / "</source" inside it are defused.
+        body = re.sub(r"(?i)<(/?)(source)", "‹\\1\\2", s.chunk.text)
+        blocks.append(f'<source id="{s.n}" cite="{label}">\n{body}\n</source>')
     user = "NGUỒN:\n" + "\n".join(blocks) + f"\n\nCÂU HỎI: {query.question}"
     return [("system", SYSTEM_PROMPT), ("human", user)]
 
 
 def parse_reply(raw: str) -> tuple[str, list[dict[str, object]]]:
     """(answer text, raw citation objects). Raises LLMError when the reply has no usable shape."""
+    head = raw.split(MARKER)[0]
+    if "KHÔNG TÌM THẤY" in head.upper() and len(head.strip()) < 40:
+        return "KHÔNG TÌM THẤY", []
     if MARKER not in raw:
         if "KHÔNG TÌM THẤY" in raw.upper():
             return "KHÔNG TÌM THẤY", []
@@ -150,6 +157,7 @@ def verify_citations(items: list[dict[str, object]], sources: list[Source]) -> L
             result.repaired += 1
         result.citations.append(check.repaired or cite)
         renumber.setdefault(n, len(result.citations))
+    result.markers = renumber
     return result
 
 
@@ -176,6 +184,7 @@ class LLMAnswerer:
 
         self.model_name = model
         self.context_tokens = context_tokens
+        self.timeout_s = timeout_s
         self.chat = ChatOpenAI(
             base_url=base_url,
             model=model,
@@ -186,11 +195,18 @@ class LLMAnswerer:
         )
 
     def stream_raw(self, messages: list[tuple[str, str]]) -> Iterator[str]:
+        """The reply piece by piece; LLMError on any failure or when the whole reply takes longer
+        than the timeout (a slow trickle is cut off too, not only a silent server)."""
+        deadline = time.monotonic() + self.timeout_s
         try:
             for piece in self.chat.stream(messages):
+                if time.monotonic() > deadline:
+                    raise LLMError(f"no complete reply within {self.timeout_s:g} s")
                 content = piece.content
                 if isinstance(content, str) and content:
                     yield content
+        except LLMError:
+            raise
         except Exception as exc:
             raise LLMError(f"{type(exc).__name__}: {exc}") from exc
 
@@ -199,19 +215,9 @@ class LLMAnswerer:
         if text == "KHÔNG TÌM THẤY":
             return LLMResult(text="", citations=[], not_found=True)
         result = verify_citations(items, sources)
-        # Markers of removed citations disappear; the others are renumbered in citation order.
-        keep: dict[int, int] = {}
-        for item in items:
-            try:
-                n = int(item.get("source", -1))  # type: ignore[call-overload]
-            except (TypeError, ValueError):
-                continue
-            src = next((s for s in sources if s.n == n), None)
-            if src is None:
-                continue
-            for i, c in enumerate(result.citations, 1):
-                if c.doc_id == src.doc.id and src.chunk.start <= c.start < src.chunk.end and n not in keep:
-                    keep[n] = i
+        # Markers of removed citations disappear; the others are renumbered in citation order
+        # (a repaired citation keeps the marker of the source the model named).
+        keep = result.markers
         text = re.sub(
             r"\[(\d+)\]", lambda m: f"[{keep[int(m.group(1))]}]" if int(m.group(1)) in keep else "", text
         )

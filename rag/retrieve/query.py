@@ -58,10 +58,15 @@ _COMMON_VI = frozenset(
 
 
 def detect_lang(text: str) -> str:
-    if has_diacritics(text):
-        return "vi"
-    words = re.findall(r"[a-zA-Z']+", text.lower())
+    """'vi', 'vi_nodiac' or 'en'. Document codes ('350/QĐ-UBND') and upper-case abbreviations do
+    not make an English question Vietnamese; Vietnamese names inside an English sentence neither."""
+    plain = CODE_RE.sub(" ", text)
+    raw = re.findall(r"[^\W\d_]+", plain)
+    diac = [w for w in raw if has_diacritics(w) and not w.isupper()]
+    words = [w.lower() for w in raw if w.isascii()]
     en = sum(1 for w in words if w in QUESTION_WORDS_EN or w in ENGLISH)
+    if diac:
+        return "en" if en >= 3 and en > 2 * len(diac) else "vi"
     vi = sum(1 for w in words if w in _COMMON_VI)
     return "en" if en > vi else "vi_nodiac"
 
@@ -75,7 +80,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "issued_with",
-        r"\b(kem theo (quyet dinh|qd)|ban hanh kem|ban hanh (van ban|ke hoach|cai) (gi|nao)|quyet dinh \d+\S* ban hanh (gi|van ban|ke hoach)|issued (with|together|along)|attached to|accompan|what does (the )?decision \S+ (issue|promulgate|approve))",
+        r"\b(kem theo (quyet dinh|qd)|ban hanh kem|ban hanh (van ban|ke hoach|cai) (gi|nao)|quyet dinh \d+\S* ban hanh (gi|van ban|ke hoach)|issued (with|together|along)|attached to|accompan|what does (the )?decision \S+ (issue|promulgate|approve)|which decision (issued|promulgated|approved|adopted)|quyet dinh nao ban hanh)",
     ),
     (
         "recipients",
@@ -106,11 +111,11 @@ _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
     ),
     (
         QType.HOW_MUCH,
-        r"\b(bao nhieu|kinh phi|muc dong gop|ty trong|ty le|how much|how many|budget|amount|percent|what share|what proportion)\b",
+        r"\b(bao nhieu|kinh phi|muc dong gop|ty trong|ty le|tong muc|muc dau tu|lai suat|cong suat|dien tich|how much|how many|budget|amount|percent|what share|what proportion|total (investment|cost|capital|budget|value)|interest rate|what (is|was) the (cost|value|capacity|area|size|rate|target)|how (large|big|long))\b",
     ),
     (
         QType.WHEN,
-        r"\b(khi nao|bao gio|thoi gian nao|thoi han|ngay nao|nam nao|thang nao|truoc ngay|luc nao|thoi diem|when|deadline|what date|by when|what time|which month|which year|dinh ky)\b",
+        r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|thoi han|ngay nao|nam nao|thang nao|truoc ngay|luc nao|thoi diem|when|deadline|what date|by when|what time|which month|which year|dinh ky)\b",
     ),
     (QType.WHERE, r"\b(o dau|dia diem|tai dau|noi nao|tinh nao to chuc|where|location|venue|held in)\b"),
     (
@@ -162,6 +167,12 @@ def expand_inline(folded: str) -> str:
 
 
 _SHORT_OK = frozenset({"tt", "tc", "xd", "ct", "tp", "nv", "yt", "ca", "dn", "kh"})
+
+
+def agency_key(text: str) -> str:
+    """Folded, lower case, punctuation-insensitive: 'Lao động - Thương binh' = 'Lao động, Thương binh'."""
+    return " ".join(re.sub(r"[,\-–;:()]", " ", fold(text).lower()).split())
+
 
 #: Agencies by their folded names, longest first: the question names one → the evidence must too.
 AGENCY_NAMES: tuple[str, ...] = tuple(
@@ -380,7 +391,7 @@ def analyze(question: str) -> Query:
     q.asks_list = bool(re.search(_LIST_PATTERN, folded))
     if qtype == QType.WHEN:
         q.time_kind = next((k for k, pat in _TIME_KINDS if re.search(pat, folded)), "any")
-    expanded = expand_inline(folded) + " " + " ".join(fold(t).lower() for t in q.translations)
+    expanded = agency_key(expand_inline(folded) + " " + " ".join(fold(t).lower() for t in q.translations))
     q.agencies = [a for a in AGENCY_NAMES if re.search(r"\b" + re.escape(a) + r"\b", expanded)]
     # "Sở Kế hoạch và Đầu tư" also contains "kế hoạch": keep only the longest names found.
     q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]

@@ -1,7 +1,8 @@
 """The /api routes: HTTP only. Each handler validates, calls the Service and shapes the response;
 sync handlers run in FastAPI's threadpool, so a slow answer never blocks the event loop."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: FastAPI must see the dependencies built in the
+# factories below (closures) when it reads the handler signatures.
 
 import json
 from collections.abc import Callable
@@ -25,8 +26,8 @@ from rag.serve.schemas import (
     SectionOut,
     UploadOut,
 )
-from rag.serve.security import Principal, principal_of
-from rag.serve.service import Service, ServeError
+from rag.serve.security import Principal, admin_refusal, principal_of
+from rag.serve.service import ServeError, Service
 from rag.serve.uploads import Uploads
 from rag.settings import Settings
 
@@ -36,12 +37,17 @@ bearer = HTTPBearer(
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
     for code, text in {
-        401: "Missing or invalid API key", 404: "No such document or section", 422: "Invalid request",
-        429: "Rate limit reached; see Retry-After", 503: "No index yet, or the index is damaged",
+        401: "Missing or invalid API key",
+        404: "No such document or section",
+        422: "Invalid request",
+        429: "Rate limit reached; see Retry-After",
+        503: "No index yet, or the index is damaged",
     }.items()
-}  # fmt: skip
+}
 
-DocRef = Annotated[str, Path(description="Document id, number ('2395/UBND-KTTH', URL-encoded '/' allowed) or file name")]
+DocRef = Annotated[
+    str, Path(description="Document id, number ('2395/UBND-KTTH', URL-encoded '/' allowed) or file name")
+]
 
 
 def _caller(request: Request) -> Principal:
@@ -49,18 +55,13 @@ def _caller(request: Request) -> Principal:
 
 
 def admin_only(settings: Settings, *, open_without_keys: bool) -> Callable[[Request], Principal]:
-    """A dependency refusing non-admin callers. With ``open_without_keys``, a server without any
-    keys configured lets everyone through (it only listens on the loopback by default)."""
-    no_keys = not (settings.api_keys.strip() or settings.admin_keys.strip())
+    """A dependency refusing callers without an admin key (see security.admin_refusal)."""
 
     def check(request: Request) -> Principal:
         caller = principal_of(request.scope)
-        if caller.admin or (open_without_keys and no_keys):
-            return caller
-        if not settings.admin_keys.strip():
-            raise ServeError("This needs an admin key and none is configured: set RAG_ADMIN_KEYS on the server "
-                             "and send 'Authorization: Bearer <admin key>'.", code="forbidden")  # fmt: skip
-        raise ServeError("This needs an admin key (RAG_ADMIN_KEYS); the key you sent is not one.", code="forbidden")
+        if refusal := admin_refusal(settings, caller, open_without_keys=open_without_keys):
+            raise ServeError(refusal, code="forbidden")
+        return caller
 
     return check
 
@@ -93,15 +94,24 @@ def build_api_router(service: Service, uploads: Uploads, settings: Settings) -> 
         """List the indexed documents with their metadata, newest first."""
         return service.documents()
 
-    @router.post("/documents", tags=["documents"], status_code=201, response_model=UploadOut,
-                 responses={403: {"model": ErrorOut, "description": "Not an admin key"},
-                            409: {"model": ErrorOut, "description": "A different file of that name exists"},
-                            413: {"model": ErrorOut, "description": "Over RAG_MAX_FILE_MB"},
-                            415: {"model": ErrorOut, "description": "Unsupported or unreadable file"}})  # fmt: skip
+    @router.post(
+        "/documents",
+        tags=["documents"],
+        status_code=201,
+        response_model=UploadOut,
+        responses={
+            403: {"model": ErrorOut, "description": "Not an admin key"},
+            409: {"model": ErrorOut, "description": "A different file of that name exists"},
+            413: {"model": ErrorOut, "description": "Over RAG_MAX_FILE_MB"},
+            415: {"model": ErrorOut, "description": "Unsupported or unreadable file"},
+        },
+    )
     def upload(
         file: Annotated[UploadFile, File(description="A .txt, .md, .docx, .pdf or .html document")],
-        _: Annotated[Principal, Depends(uploader)],
-        replace: Annotated[bool, Query(description="Overwrite a different file uploaded under the same name")] = False,
+        caller: Annotated[Principal, Depends(uploader)],
+        replace: Annotated[
+            bool, Query(description="Overwrite a different file uploaded under the same name")
+        ] = False,
     ) -> UploadOut:
         """Upload a document and index it (admin key only).
 
@@ -110,8 +120,11 @@ def build_api_router(service: Service, uploads: Uploads, settings: Settings) -> 
         is indexed and the ingest report returned. The document is searchable as soon as this returns."""
         return uploads.add(file.filename or "", file.file, replace=replace)
 
-    @router.get("/documents/{doc_ref:path}/sections/{section_path:path}", tags=["documents"],
-                response_model=SectionOut)  # fmt: skip
+    @router.get(
+        "/documents/{doc_ref:path}/sections/{section_path:path}",
+        tags=["documents"],
+        response_model=SectionOut,
+    )
     def section(
         doc_ref: DocRef,
         section_path: Annotated[str, Path(description="Labels joined by '/', e.g. '2/2.2/b' or 'Phụ lục/3'")],
@@ -130,15 +143,22 @@ def build_api_router(service: Service, uploads: Uploads, settings: Settings) -> 
         citation). Send the answer object you got from /api/ask."""
         return FeedbackOut(id=service.add_feedback(fb, caller.client))
 
-    @router.get("/feedback/export", tags=["feedback"], response_class=Response,
-                responses={200: {"content": {"application/x-ndjson": {}}, "description": "One JSON object per line"}})  # fmt: skip
-    def export(_: Annotated[Principal, Depends(exporter)]) -> Response:
+    @router.get(
+        "/feedback/export",
+        tags=["feedback"],
+        response_class=Response,
+        responses={200: {"content": {"application/x-ndjson": {}}, "description": "One JSON object per line"}},
+    )
+    def export(caller: Annotated[Principal, Depends(exporter)]) -> Response:
         """Feedback as gold-set candidates (eval/gold.jsonl lines) for a maintainer to review.
         Needs an admin key when keys are configured."""
         lines = [json.dumps(row, ensure_ascii=False) for row in service.gold_candidates()]
         body = "\n".join(lines) + ("\n" if lines else "")
-        return Response(body, media_type="application/x-ndjson",
-                        headers={"Content-Disposition": 'attachment; filename="feedback-gold.jsonl"'})  # fmt: skip
+        return Response(
+            body,
+            media_type="application/x-ndjson",
+            headers={"Content-Disposition": 'attachment; filename="feedback-gold.jsonl"'},
+        )
 
     return router
 

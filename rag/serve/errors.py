@@ -5,6 +5,7 @@ so that they never fall through to the UI mounted at "/"."""
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any, NoReturn
 
 from fastapi import FastAPI, Request
@@ -12,7 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match, Mount
 
 from rag.serve.service import ServeError
 
@@ -34,18 +35,39 @@ STATUS_OF_CODE = {
     "index_corrupt": 503,
 }
 CODE_OF_STATUS = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-    429: "rate_limited", 503: "unavailable",
-}  # fmt: skip
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
 _DEFAULT_MESSAGE = {
+    413: "The request body is too large.",
     404: "No such route. The API is described at /docs.",
     405: "This route does not accept that method. The API is described at /docs.",
 }
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                   details: list[dict[str, Any]] | None = None) -> JSONResponse:  # fmt: skip
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    details: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
@@ -60,11 +82,15 @@ async def _serve_error(_: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
-    message = exc.detail if isinstance(exc.detail, str) and exc.detail else _DEFAULT_MESSAGE.get(status, "")
-    if status == 413 and exc.detail == "Content Too Large":
-        message = "The request body is too large."
-    return error_response(status, CODE_OF_STATUS.get(status, f"http_{status}"), message or f"HTTP {status}",
-                          headers=dict(exc.headers or {}))  # fmt: skip
+    detail = exc.detail if isinstance(exc.detail, str) else ""
+    generic = detail in ("", "Content Too Large") or detail == _phrase(status)  # Starlette's default details
+    message = _DEFAULT_MESSAGE.get(status, detail or _phrase(status)) if generic else detail
+    return error_response(
+        status,
+        CODE_OF_STATUS.get(status, f"http_{status}"),
+        message or f"HTTP {status}",
+        headers=dict(exc.headers or {}),
+    )
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -78,14 +104,18 @@ def _describe(err: dict[str, Any]) -> str:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
-    message = "Invalid request: " + "; ".join(_describe(e) for e in errors[:5]) + ". The schemas are at /docs."
+    message = (
+        "Invalid request: " + "; ".join(_describe(e) for e in errors[:5]) + ". The schemas are at /docs."
+    )
     details = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]
     return error_response(422, "validation_error", message, details=jsonable_encoder(details))
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error", exc_info=exc)
-    return error_response(500, "internal_error", f"Unexpected server error ({type(exc).__name__}); see the server log.")
+    return error_response(
+        500, "internal_error", f"Unexpected server error ({type(exc).__name__}); see the server log."
+    )
 
 
 def install_error_handlers(api: FastAPI) -> None:
@@ -95,22 +125,31 @@ def install_error_handlers(api: FastAPI) -> None:
     api.add_exception_handler(Exception, _unexpected)
 
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
 async def _unmatched(request: Request) -> NoReturn:
     """404 for an unknown path, 405 (with Allow) for a known path and another method."""
-    allowed: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.endpoint is not _unmatched:
-            match, _ = route.matches(request.scope)
-            if match == Match.PARTIAL and route.methods:
-                allowed |= route.methods
+    routes = [
+        r
+        for r in request.app.router.routes
+        if not isinstance(r, Mount) and getattr(r, "endpoint", None) is not _unmatched
+    ]
+    allowed = []
+    for method in _METHODS:
+        probe = {"type": "http", "path": request.url.path, "root_path": request.scope.get("root_path", ""),
+                 "method": method, "headers": [], "query_string": b""}  # fmt: skip
+        if any(route.matches(probe)[0] == Match.FULL for route in routes):
+            allowed.append(method)
     if allowed:
-        raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
-    raise HTTPException(404)
+        raise HTTPException(405, _DEFAULT_MESSAGE[405], headers={"Allow": ", ".join(allowed)})
+    raise HTTPException(404, _DEFAULT_MESSAGE[404])
 
 
 def add_fallback_routes(api: FastAPI, prefixes: tuple[str, ...]) -> None:
     """Register last among the API routes, before the UI is mounted."""
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     for prefix in prefixes:
-        api.add_api_route(f"{prefix}/{{rest:path}}", _unmatched, methods=methods, include_in_schema=False)
-        api.add_api_route(prefix, _unmatched, methods=methods, include_in_schema=False)
+        for path in (prefix, f"{prefix}/{{rest:path}}"):
+            api.add_api_route(
+                path, _unmatched, methods=list(_METHODS), include_in_schema=False, response_model=None
+            )

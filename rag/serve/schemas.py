@@ -13,9 +13,13 @@ from rag.serve.feedback import Verdict
 
 
 class ErrorDetail(BaseModel):
-    code: str = Field(description="Machine-readable code, e.g. 'not_found', 'validation_error', 'rate_limited'")
+    code: str = Field(
+        description="Machine-readable code, e.g. 'not_found', 'validation_error', 'rate_limited'"
+    )
     message: str = Field(description="What went wrong and how to fix it")
-    details: list[dict[str, Any]] | None = Field(None, description="Field errors of a rejected request body")
+    details: list[dict[str, Any]] | None = Field(
+        default=None, description="Field errors of a rejected request body"
+    )
 
 
 class ErrorOut(BaseModel):
@@ -34,19 +38,23 @@ class FiltersIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    doc_number: str | None = Field(None, description="Document number or id, e.g. '2395/UBND-KTTH' or '2395'")
-    doc_type: str | None = Field(None, description="Document type, e.g. 'Kế hoạch', 'Công văn' (diacritics optional)")
-    issuer: str | None = Field(None, description="Part of the issuer's name, e.g. 'Quảng Ngãi'")
-    date_from: dt.date | None = Field(None, description="Issued on or after this day (YYYY-MM-DD)")
-    date_to: dt.date | None = Field(None, description="Issued on or before this day (YYYY-MM-DD)")
+    doc_number: str | None = Field(
+        default=None, description="Document number or id, e.g. '2395/UBND-KTTH' or '2395'"
+    )
+    doc_type: str | None = Field(
+        default=None, description="Document type, e.g. 'Kế hoạch', 'Công văn' (diacritics optional)"
+    )
+    issuer: str | None = Field(default=None, description="Part of the issuer's name, e.g. 'Quảng Ngãi'")
+    date_from: dt.date | None = Field(default=None, description="Issued on or after this day (YYYY-MM-DD)")
+    date_to: dt.date | None = Field(default=None, description="Issued on or before this day (YYYY-MM-DD)")
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: Question = Field(description="The question, in Vietnamese or English")
-    k: int | None = Field(None, ge=1, le=100, description="Sections to retrieve (default: RAG_TOP_K)")
-    filters: FiltersIn | None = Field(None, description="Optional metadata filters")
+    k: int | None = Field(default=None, ge=1, le=100, description="Sections to retrieve (default: RAG_TOP_K)")
+    filters: FiltersIn | None = Field(default=None, description="Optional metadata filters")
 
 
 class SearchRequest(AskRequest):
@@ -97,7 +105,9 @@ class SearchHit(BaseModel):
     section_label: str = Field(description="'điểm b mục 2.2'")
     label: str = Field(description="Full citation of the section")
     text: str = Field(description="The section's text (exact slice of the normalized document)")
-    score: float = Field(description="Fused retrieval score (higher is better; only comparable within a response)")
+    score: float = Field(
+        description="Fused retrieval score (higher is better; only comparable within a response)"
+    )
     start: int
     end: int
     source: str
@@ -186,7 +196,9 @@ class Signals(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "empty", "error"] = Field(description="'empty': nothing indexed yet; 'error': see message")
+    status: Literal["ok", "empty", "error"] = Field(
+        description="'empty': nothing indexed yet; 'error': see message"
+    )
     message: str = ""
     index: IndexHealth
     signals: Signals
@@ -202,7 +214,7 @@ class FeedbackIn(BaseModel):
     question: Question = Field(description="The question that was asked")
     answer: dict[str, Any] = Field(description="The answer object as returned by POST /api/ask")
     verdict: Verdict = Field(description="correct | incorrect | wrong_evidence")
-    comment: str = Field("", max_length=4000)
+    comment: str = Field(default="", max_length=4000)
 
 
 class FeedbackOut(BaseModel):
@@ -225,7 +237,9 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: str = Field(description="system | user | assistant | tool")
-    content: str | list[dict[str, Any]] | None = Field(None, description="Text, or a list of content parts")
+    content: str | list[dict[str, Any]] | None = Field(
+        default=None, description="Text, or a list of content parts"
+    )
 
 
 class ChatCompletionRequest(BaseModel):
@@ -233,11 +247,15 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(MODEL_ID, description=f"Must be '{MODEL_ID}' (see GET /v1/models)")
+    model: str = Field(default=MODEL_ID, description=f"Must be '{MODEL_ID}' (see GET /v1/models)")
     messages: list[ChatMessage] = Field(min_length=1, description="The last user message is the question")
-    stream: bool = Field(False, description="Server-sent events, OpenAI style, ending with 'data: [DONE]'")
-    k: int | None = Field(None, ge=1, le=100, description="Extension: sections to retrieve")
-    filters: FiltersIn | None = Field(None, description="Extension: metadata filters (send with extra_body)")
+    stream: bool = Field(
+        default=False, description="Server-sent events, OpenAI style, ending with 'data: [DONE]'"
+    )
+    k: int | None = Field(default=None, ge=1, le=100, description="Extension: sections to retrieve")
+    filters: FiltersIn | None = Field(
+        default=None, description="Extension: metadata filters (send with extra_body)"
+    )
 
 
 class ChatChoice(BaseModel):

@@ -14,6 +14,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException
@@ -32,9 +33,17 @@ class ServeLimits(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
 
-    rate_limit_per_min: int = Field(120, ge=0, description="Requests per minute per API key (per address without keys); 0: no limit")
-    max_request_kb: int = Field(1024, ge=1, description="Largest request body of the JSON routes, in KB")
-    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS; empty: CORS off")
+    rate_limit_per_min: int = Field(
+        default=120,
+        ge=0,
+        description="Requests per minute per API key (per address without keys); 0: no limit",
+    )
+    max_request_kb: int = Field(
+        default=1024, ge=1, description="Largest request body of the JSON routes, in KB"
+    )
+    cors_origins: str = Field(
+        default="", description="Comma-separated origins allowed by CORS; empty: CORS off"
+    )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServeLimits:
@@ -83,6 +92,8 @@ class Principal:
 class TokenBucket:
     """Per-client token buckets: ``per_min`` requests of burst, refilled continuously."""
 
+    MAX_CLIENTS = 10_000
+
     def __init__(self, per_min: int) -> None:
         self.capacity = float(per_min)
         self.rate = per_min / 60.0
@@ -95,6 +106,14 @@ class TokenBucket:
             return 0.0
         now = time.monotonic()
         with self._lock:
+            if len(self._buckets) > self.MAX_CLIENTS:  # forget clients whose bucket has refilled
+                full = [
+                    c
+                    for c, (t, last) in self._buckets.items()
+                    if t + (now - last) * self.rate >= self.capacity
+                ]
+                for c in full:
+                    del self._buckets[c]
             tokens, last = self._buckets.get(client, (self.capacity, now))
             tokens = min(self.capacity, tokens + (now - last) * self.rate)
             if tokens >= 1.0:
@@ -108,7 +127,9 @@ def error_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
 
 
-async def send_error(send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+async def send_error(
+    send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> None:
     body = error_body(code, message)
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
@@ -120,6 +141,21 @@ def principal_of(scope: Scope) -> Principal:
     """The caller of a request that went through :class:`SecurityMiddleware`."""
     found = scope.get("state", {}).get("principal")
     return found if isinstance(found, Principal) else Principal("anonymous", user=True, admin=False)
+
+
+def admin_refusal(settings: Settings, caller: Principal, *, open_without_keys: bool) -> str | None:
+    """Why ``caller`` may not use an admin route, or None when it may. With ``open_without_keys``,
+    a server without any keys lets everyone through (it listens on the loopback by default);
+    uploads are never open, as any web page could post a form to a local server."""
+    no_keys = not (settings.api_keys.strip() or settings.admin_keys.strip())
+    if caller.admin or (open_without_keys and no_keys):
+        return None
+    if not settings.admin_keys.strip():
+        return (
+            "This needs an admin key and none is configured: set RAG_ADMIN_KEYS on the server "
+            "and send 'Authorization: Bearer <admin key>'."
+        )
+    return "This needs an admin key (RAG_ADMIN_KEYS); the key you sent is not one."
 
 
 def _guarded(path: str) -> bool:
@@ -139,6 +175,7 @@ class SecurityMiddleware:
 
     def __init__(self, app: ASGIApp, *, settings: Settings, limits: ServeLimits) -> None:
         self.app = app
+        self.settings = settings
         self.users = KeyRing(settings.api_keys)
         self.admins = KeyRing(settings.admin_keys)
         self.bucket = TokenBucket(limits.rate_limit_per_min)
@@ -161,25 +198,36 @@ class SecurityMiddleware:
             )
             await send_error(send, 401, "unauthorized", message, {"WWW-Authenticate": "Bearer"})
             return
-        client = "key-" + hashlib.sha256(token.encode()).hexdigest()[:10] if user and token else _address(scope)
+        client = (
+            "key-" + hashlib.sha256(token.encode()).hexdigest()[:10] if user and token else _address(scope)
+        )
         wait = self.bucket.take(client)
         if wait > 0:
-            limit = f"{self.bucket.capacity:.0f} requests per minute"
-            await send_error(send, 429, "rate_limited", f"Too many requests ({limit}); retry in {math.ceil(wait)} s.",
-                             {"Retry-After": str(math.ceil(wait))})  # fmt: skip
+            rate = f"{self.bucket.capacity:.0f} requests per minute"
+            await send_error(
+                send,
+                429,
+                "rate_limited",
+                f"Too many requests ({rate}); retry in {math.ceil(wait)} s.",
+                {"Retry-After": str(math.ceil(wait))},
+            )
             return
-        scope.setdefault("state", {})["principal"] = Principal(client, user=user or not self.users, admin=admin)
-        limit = self.upload_limit if (scope["method"], scope["path"]) == UPLOAD_ROUTE else self.json_limit
+        caller = Principal(client, user=user or not self.users, admin=admin)
+        scope.setdefault("state", {})["principal"] = caller
+        upload = (scope["method"], scope["path"]) == UPLOAD_ROUTE
+        if upload and (refusal := admin_refusal(self.settings, caller, open_without_keys=False)):
+            await send_error(send, 403, "forbidden", refusal)  # before a large body is read
+            return
+        limit = self.upload_limit if upload else self.json_limit
+        if upload:
+            too_large = f"The upload is over RAG_MAX_FILE_MB={self.max_file_mb} MB; split the document or raise the limit."
+        else:
+            too_large = f"The request body is over {limit // 1024} KB; send less or raise RAG_MAX_REQUEST_KB."
         declared = _content_length(scope["headers"])
         if declared is not None and declared > limit:
-            await send_error(send, 413, "payload_too_large", self._too_large(limit))
+            await send_error(send, 413, "payload_too_large", too_large)
             return
-        await self.app(scope, _limited(receive, limit, self._too_large(limit)), send)
-
-    def _too_large(self, limit: int) -> str:
-        if limit == self.upload_limit:
-            return f"The upload is larger than RAG_MAX_FILE_MB={self.max_file_mb} MB; split the document or raise the limit."
-        return f"The request body is over {limit // 1024} KB; send a shorter question or raise RAG_MAX_REQUEST_KB."
+        await self.app(scope, _limited(receive, limit, too_large), send)
 
 
 def _address(scope: Scope) -> str:

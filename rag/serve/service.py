@@ -59,7 +59,7 @@ class IndexUnavailable(ServeError):
     code = "index_empty"
 
 
-def _version() -> str:
+def package_version() -> str:
     try:
         return version("rag")
     except PackageNotFoundError:
@@ -69,7 +69,9 @@ def _version() -> str:
 def to_filters(f: FiltersIn | None) -> Filters | None:
     if f is None:
         return None
-    return Filters(doc=f.doc_number, doc_type=f.doc_type, issuer=f.issuer, date_from=f.date_from, date_to=f.date_to)
+    return Filters(
+        doc=f.doc_number, doc_type=f.doc_type, issuer=f.issuer, date_from=f.date_from, date_to=f.date_to
+    )
 
 
 def chain_input(req: AskRequest) -> dict[str, Any]:
@@ -79,8 +81,15 @@ def chain_input(req: AskRequest) -> dict[str, Any]:
 
 def _tree(sections: list[Section], path: list[str]) -> list[SectionNode]:
     return [
-        SectionNode(label=s.label, kind=s.kind.value, heading=s.heading, path=[*path, s.label], start=s.start,
-                    end=s.end, children=_tree(s.children, [*path, s.label]))  # fmt: skip
+        SectionNode(
+            label=s.label,
+            kind=s.kind.value,
+            heading=s.heading,
+            path=[*path, s.label],
+            start=s.start,
+            end=s.end,
+            children=_tree(s.children, [*path, s.label]),
+        )
         for s in sections
     ]
 
@@ -107,12 +116,12 @@ class Service:
             )
         return gen
 
-    def _document(self, ref: str) -> Document:
+    def _document(self, ref: str) -> tuple[Generation, Document]:
         gen = self.generation()
         doc = resolve_document(gen, unicodedata.normalize("NFC", ref))
         if doc is None:
             raise NotFound(f"No document '{ref}'. GET /api/documents lists ids and numbers.")
-        return doc
+        return gen, doc
 
     # --- questions ----------------------------------------------------------------------------
 
@@ -127,22 +136,39 @@ class Service:
         return self.chain.stream(chain_input(req))
 
     def search(self, req: AskRequest) -> SearchOut:
-        gen = self.generation()
+        self.generation()  # says why when there is no usable index
+        searcher = self.app.searcher()  # documents come from the generation the search ran on
         k = req.k or self.app.settings.top_k
-        result = self.app.searcher().search(analyze(req.question), k=k, filters=to_filters(req.filters))
+        result = searcher.search(analyze(req.question), k=k, filters=to_filters(req.filters))
         hits = []
         for rank, hit in enumerate(result.hits, 1):
             c = hit.chunk
-            doc = gen.store.document(c.doc_id)
-            hits.append(SearchHit(
-                rank=rank, doc_id=c.doc_id, doc_number=c.doc_number, doc_type=c.doc_type, issuer=c.issuer,
-                issued_date=c.issued_date, section_path=c.section_path, section_label=c.label,
-                label=citation_label(doc, c.section_path) if doc is not None else c.label, text=c.text,
-                score=round(hit.score, 6), start=c.start, end=c.end, source=c.source,
-            ))  # fmt: skip
+            doc = searcher.generation.store.document(c.doc_id) if searcher.generation is not None else None
+            hits.append(
+                SearchHit(
+                    rank=rank,
+                    doc_id=c.doc_id,
+                    doc_number=c.doc_number,
+                    doc_type=c.doc_type,
+                    issuer=c.issuer,
+                    issued_date=c.issued_date,
+                    section_path=c.section_path,
+                    section_label=c.label,
+                    label=citation_label(doc, c.section_path) if doc is not None else c.label,
+                    text=c.text,
+                    score=round(hit.score, 6),
+                    start=c.start,
+                    end=c.end,
+                    source=c.source,
+                )
+            )
         timings = {k: round(v, 2) for k, v in result.timings_ms.items()}
-        return SearchOut(question=req.question, hits=hits, signals={"lexical": result.lexical, "dense": result.dense},
-                         timings_ms=timings)  # fmt: skip
+        return SearchOut(
+            question=req.question,
+            hits=hits,
+            signals={"lexical": result.lexical, "dense": result.dense},
+            timings_ms=timings,
+        )
 
     # --- documents ----------------------------------------------------------------------------
 
@@ -157,12 +183,12 @@ class Service:
         return rows
 
     def document(self, ref: str) -> DocumentDetail:
-        doc = self._document(ref)
-        chunks = len(self.generation().store.chunks_of(doc.id))
+        gen, doc = self._document(ref)
+        chunks = len(gen.store.chunks_of(doc.id))
         return DocumentDetail(**doc_summary(doc, chunks), tree=_tree(doc.sections, []))
 
     def section(self, ref: str, path_ref: str) -> SectionOut:
-        doc = self._document(ref)
+        _, doc = self._document(ref)
         path = [unicodedata.normalize("NFC", p) for p in parse_section_ref(path_ref)]
         chain = nodes_for(doc, path)
         if not chain:
@@ -174,10 +200,18 @@ class Service:
             )
         node = chain[-1]
         return SectionOut(
-            doc_id=doc.id, doc_number=doc.cite_number, section_path=path, section_label=section_label(chain),
-            label=citation_label(doc, path), kind=node.kind.value, heading=node.heading, start=node.start,
-            end=node.end, text=doc.text[node.start : node.end], record=node.record,
-        )  # fmt: skip
+            doc_id=doc.id,
+            doc_number=doc.cite_number,
+            section_path=path,
+            section_label=section_label(chain),
+            label=citation_label(doc, path),
+            kind=node.kind.value,
+            heading=node.heading,
+            start=node.start,
+            end=node.end,
+            text=doc.text[node.start : node.end],
+            record=node.record,
+        )
 
     # --- health -------------------------------------------------------------------------------
 
@@ -191,18 +225,25 @@ class Service:
             if gen is None:
                 status, message = "empty", "Nothing is indexed yet: run `rag ingest` or upload a document."
             else:
-                index = IndexHealth(documents=gen.store.count_documents(), chunks=gen.store.count_chunks(),
-                                    generation=gen.name)  # fmt: skip
+                index = IndexHealth(
+                    documents=gen.store.count_documents(),
+                    chunks=gen.store.count_chunks(),
+                    generation=gen.name,
+                )
                 dense = self.app.searcher().dense_active
         except Exception as exc:  # a damaged index must not take the health check down with it
             log.warning("health check: %s", exc)
             status, message = "error", str(exc)
         self.app.embedder  # noqa: B018 - loads the model once, which fills dense_note
         signals = Signals(
-            lexical=status == "ok", dense=DenseHealth(enabled=dense, note=self.app.dense_note), reranker=False,
+            lexical=status == "ok",
+            dense=DenseHealth(enabled=dense, note=self.app.dense_note),
+            reranker=False,
             llm=LLMHealth(enabled=bool(s.llm_base_url and s.llm_model), model=s.llm_model),
-        )  # fmt: skip
-        return HealthOut(status=status, message=message, index=index, signals=signals, version=_version())
+        )
+        return HealthOut(
+            status=status, message=message, index=index, signals=signals, version=package_version()
+        )
 
     # --- feedback -----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import shutil
 import threading
 import unicodedata
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from rag.app import App
 from rag.index.generations import IndexCorrupt, IngestBusy
@@ -20,11 +20,12 @@ from rag.serve.schemas import UploadOut
 from rag.serve.service import IndexUnavailable, ServeError
 from rag.text.readers import SUPPORTED_SUFFIXES, UnreadableFileError, read_file
 
-_VI_LOWER = (
-    "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"  # precomposed (NFC) letters
+_VI_LOWER = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"  # precomposed (NFC) letters
+_ALLOWED = frozenset(
+    "abcdefghijklmnopqrstuvwxyz0123456789_.-" + _VI_LOWER + _VI_LOWER.upper() + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
-_ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-" + _VI_LOWER + _VI_LOWER.upper() + "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _MAX_NAME = 120
+Outcome = Literal["new", "same", "replaced"]
 _MB = 1024 * 1024
 
 
@@ -39,8 +40,10 @@ def safe_filename(raw: str) -> str:
         stem, suffix = name, ""
     stem = stem[: _MAX_NAME - len(suffix) - 1].rstrip("._-")
     if not stem:
-        raise ServeError(f"The file name {raw!r} has no usable characters; rename the file, e.g. 'ke-hoach-39.txt'.",
-                         code="invalid_file_name")  # fmt: skip
+        raise ServeError(
+            f"The file name {raw!r} has no usable characters; rename the file, e.g. 'ke-hoach-39.txt'.",
+            code="invalid_file_name",
+        )
     return f"{stem}.{suffix}" if suffix else stem
 
 
@@ -66,14 +69,16 @@ class Uploads:
         suffix = Path(name).suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
-            raise ServeError(f"'{name}': files of type '{suffix or '(none)'}' are not accepted; upload one of {allowed}.",
-                             code="unsupported_file_type")  # fmt: skip
+            raise ServeError(
+                f"'{name}': files of type '{suffix or '(none)'}' are not accepted; upload one of {allowed}.",
+                code="unsupported_file_type",
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            target, replaced = self._store(name, data, replace)
-            return self._ingest(name, target, replaced)
+            target, outcome = self._store(name, data, replace)
+            return self._ingest(name, target, outcome)
 
-    def _store(self, name: str, data: BinaryIO, replace: bool) -> tuple[Path, bool]:
+    def _store(self, name: str, data: BinaryIO, replace: bool) -> tuple[Path, Outcome]:
         # A hidden temporary file in the same folder: ingest never picks it up, and the final
         # rename is atomic.
         tmp = self.folder / f".upload-{secrets.token_hex(6)}{Path(name).suffix}"
@@ -84,39 +89,46 @@ class Uploads:
             try:
                 read_file(tmp, max_bytes=self.max_bytes)
             except UnreadableFileError as exc:
-                raise ServeError(f"'{name}' was refused: {exc.reason}. {exc.hint}.", code="unreadable_file") from None
+                raise ServeError(
+                    f"'{name}' was refused: {exc.reason}. {exc.hint}.", code="unreadable_file"
+                ) from None
             if target.is_symlink() or (target.exists() and not target.is_file()):
-                raise ServeError(f"'{name}' exists in {self.folder} and is not a regular file; rename your file.",
-                                 code="file_exists")  # fmt: skip
+                raise ServeError(
+                    f"'{name}' exists in {self.folder} and is not a regular file; rename your file.",
+                    code="file_exists",
+                )
             if target.exists():
                 if _sha256(target) == _sha256(tmp):
-                    return target, False  # the same document again: nothing to replace
+                    return target, "same"  # the same document again: nothing to replace
                 if not replace:
                     raise ServeError(
                         f"A different file named '{name}' was uploaded before; send replace=true to overwrite it, "
-                        "or rename your file.", code="file_exists",
-                    )  # fmt: skip
+                        "or rename your file.",
+                        code="file_exists",
+                    )
                 os.replace(tmp, target)
-                return target, True
+                return target, "replaced"
             os.replace(tmp, target)
-            return target, False
+            return target, "new"
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _ingest(self, name: str, target: Path, replaced: bool) -> UploadOut:
+    def _ingest(self, name: str, target: Path, outcome: Outcome) -> UploadOut:
         try:
             report = self.app.ingestor(progress=False).run([target])
         except IngestBusy as exc:
-            raise ServeError(f"{exc}. The file is stored and will be indexed by the next ingest; or retry the upload.",
-                             code="ingest_busy") from exc  # fmt: skip
+            raise ServeError(
+                f"{exc}. The file is stored and will be indexed by the next ingest; or retry the upload.",
+                code="ingest_busy",
+            ) from exc
         except IndexCorrupt as exc:
             raise IndexUnavailable(str(exc), code="index_corrupt") from exc
         if report.failed:
             reason = "; ".join(r for _, r in report.failed)
-            if not replaced:
+            if outcome == "new":  # leave no file behind that every later ingest would fail on
                 target.unlink(missing_ok=True)
             raise ServeError(f"'{name}' could not be indexed: {reason}", code="ingest_failed")
-        return UploadOut(file=name, path=str(target), replaced=replaced, report=report.to_dict())
+        return UploadOut(file=name, path=str(target), replaced=outcome == "replaced", report=report.to_dict())
 
 
 class _Capped:
@@ -131,6 +143,8 @@ class _Capped:
         block = self.data.read(size)
         self.seen += len(block)
         if self.seen > self.limit:
-            raise ServeError(f"The file is over RAG_MAX_FILE_MB={self.limit // _MB} MB; split it or raise the limit.",
-                             code="payload_too_large")  # fmt: skip
+            raise ServeError(
+                f"The file is over RAG_MAX_FILE_MB={self.limit // _MB} MB; split it or raise the limit.",
+                code="payload_too_large",
+            )
         return block

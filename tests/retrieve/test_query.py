@@ -1,0 +1,263 @@
+"""Query analysis: language form, question type, abbreviations both ways, document numbers and the
+English → Vietnamese vocabulary. Pure functions, no index."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.retrieve.query import (
+    QType,
+    abbreviations_in,
+    analyze,
+    detect_lang,
+    expand_abbreviations,
+    expand_inline,
+    translate_english,
+)
+
+# --- language ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Ai ký Công văn 2395/UBND-KTTH?", "vi"),
+        ("Cơ quan nào chịu trách nhiệm tuyến container?", "vi"),
+        ("Kinh phí đóng góp là bao nhiêu?", "vi"),
+        ("Ai chiu trach nhiem dau tu tuyen container tai KKT Dung Quat?", "vi_nodiac"),
+        ("ke hoach 39 gui cho ai", "vi_nodiac"),
+        ("Van ban 350/QD-UBND ban hanh ngay nao?", "vi_nodiac"),
+        ("Quang Ngai dong gop bao nhieu kinh phi cho Hoi dong Vung?", "vi_nodiac"),
+        ("Who signed the letter?", "en"),
+        ("Which agency is responsible for the container route at Dung Quat port?", "en"),
+        ("What is the deadline for the coastal road report?", "en"),
+        ("How much is the 2018 contribution?", "en"),
+        ("Who signed decision 997?", "en"),
+    ],
+)
+def test_language_form(question: str, lang: str) -> None:
+    assert detect_lang(question) == lang
+    assert analyze(question).lang == lang
+
+
+@pytest.mark.parametrize(
+    "question", ["When was plan 350/QĐ-UBND issued?", "Who signed decision 997/QĐ-UBND?"]
+)
+def test_english_question_with_a_vietnamese_document_code(question: str) -> None:
+    assert detect_lang(question) == "en"
+
+
+# --- question type ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("Cơ quan nào chịu trách nhiệm đầu tư tuyến container?", QType.WHO),
+        ("Ai chủ trì tổ chức hội thảo?", QType.WHO),
+        ("Sở nào chủ trì?", QType.WHO),
+        ("Ai chiu trach nhiem xay dung cang?", QType.WHO),
+        ("Who is responsible for the container route?", QType.WHO),
+        ("Which agency is in charge of the port?", QType.WHO),
+        ("Nội dung khoản 3 mục IV Kế hoạch 39 là gì?", QType.WHAT),
+        ("Nguồn vốn nào được ưu tiên cho dự án PPP?", QType.WHAT),
+        ("What tasks does the Department of Finance have?", QType.WHAT),
+        ("Khi nào phải nộp báo cáo?", QType.WHEN),
+        ("Hạn nộp báo cáo là trước ngày nào?", QType.WHEN),
+        ("Bao gio hoan thanh bao cao?", QType.WHEN),
+        ("What is the deadline for the report?", QType.WHEN),
+        ("Which month is the workshop held?", QType.WHEN),
+        ("Hội thảo được tổ chức ở đâu?", QType.WHERE),
+        ("Hoi thao to chuc o dau?", QType.WHERE),
+        ("Where is the workshop held?", QType.WHERE),
+        ("Kinh phí đóng góp là bao nhiêu?", QType.HOW_MUCH),
+        ("Quang Ngai dong gop bao nhieu tien?", QType.HOW_MUCH),
+        ("How much is the contribution?", QType.HOW_MUCH),
+        ("How many workers are trained?", QType.HOW_MUCH),
+        ("Những văn bản nào đề cập đến cảng Dung Quất?", QType.WHICH_DOCS),
+        ("Cac van ban nao noi ve logistics?", QType.WHICH_DOCS),
+        ("Which documents mention Ly Son?", QType.WHICH_DOCS),
+    ],
+)
+def test_question_type(question: str, qtype: QType) -> None:
+    q = analyze(question)
+    assert q.qtype == qtype
+    assert q.meta_field is None
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("Ai ký Công văn 2395/UBND-KTTH?", "signer"),
+        ("ai ky cong van 2395", "signer"),
+        ("Who signed plan 350?", "signer"),
+        ("Kế hoạch 350/QĐ-UBND được ban hành ngày nào?", "date"),
+        ("When was plan 350 issued?", "date"),
+        ("Kế hoạch phát triển công nghiệp năm 2014 được ban hành kèm theo quyết định nào?", "issued_with"),
+        ("Which decision was the 2014 plan issued with?", "issued_with"),
+        ("Công văn 2395 gửi cho ai?", "recipients"),
+        ("Who was the letter addressed to?", "recipients"),
+        ("Căn cứ ban hành Kế hoạch 39/KH-UBND là gì?", "legal_basis"),
+        ("What is the legal basis of plan 39?", "legal_basis"),
+        ("Cơ quan nào ban hành Kế hoạch 350?", "issuer"),
+        ("Who issued plan 350?", "issuer"),
+        ("Số hiệu của kế hoạch phát triển công nghiệp năm 2014 là gì?", "number"),
+        ("Trích yếu của Công văn 2395 là gì?", "title"),
+        ("What is the title of plan 350?", "title"),
+    ],
+)
+def test_questions_about_the_document_itself(question: str, field: str) -> None:
+    q = analyze(question)
+    assert q.qtype == QType.DOC_META
+    assert q.meta_field == field
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Hạn nộp báo cáo là trước ngày nào?", "date"),
+        ("What is the deadline for the report?", "date"),
+        ("Hội thảo tổ chức vào năm nào?", "year"),
+        ("Which month is the workshop held?", "month"),
+        ("Festival được tổ chức định kỳ bao lâu một lần?", "frequency"),
+        ("Khi nào phải nộp báo cáo?", "any"),
+    ],
+)
+def test_time_kind_of_when_questions(question: str, kind: str) -> None:
+    q = analyze(question)
+    assert q.qtype == QType.WHEN and q.time_kind == kind
+
+
+def test_which_quarter_is_a_when_question() -> None:
+    q = analyze("Hội nghị diễn ra vào quý mấy?")
+    assert q.qtype == QType.WHEN and q.time_kind == "quarter"
+
+
+def test_list_questions() -> None:
+    assert analyze("Sở Tài chính được giao những nhiệm vụ gì?").asks_list
+    assert analyze("What tasks does the Department of Finance have?").asks_list
+    assert not analyze("Ai ký Công văn 2395?").asks_list
+
+
+# --- abbreviations ------------------------------------------------------------------------------
+
+
+def test_kkt_expands_to_khu_kinh_te_and_back() -> None:
+    assert "Khu kinh tế" in expand_abbreviations("Tuyến container tại KKT Dung Quất")
+    assert "KKT" in expand_abbreviations("Tuyến container tại Khu kinh tế Dung Quất")
+    short = analyze("Ai quản lý KKT Dung Quất?")
+    long = analyze("Ai quản lý Khu kinh tế Dung Quất?")
+    # The abbreviation brings the long form's words (weighted lower), and the other way round.
+    for t in ("khu", "kinh", "te", "kinh_te"):
+        assert t in short.tokens and t in short.expansion_tokens and short.tokens[t] < 1.0
+        assert t in long.tokens and t not in long.expansion_tokens
+    assert "kkt" in long.tokens and "kkt" in long.expansion_tokens
+    assert short.alternatives["kkt"] == [["khu", "kinh", "te"]]
+
+
+def test_so_khdt_and_so_ke_hoach_va_dau_tu_are_the_same_agency() -> None:
+    assert "Kế hoạch và Đầu tư" in expand_abbreviations("Sở KHĐT")
+    assert "KHĐT" in expand_abbreviations("Sở Kế hoạch và Đầu tư")
+    short = analyze("Sở KHĐT được giao nhiệm vụ gì?")
+    long = analyze("Sở Kế hoạch và Đầu tư được giao nhiệm vụ gì?")
+    assert short.agencies == long.agencies == ["so ke hoach va dau tu"]
+    assert {"ke_hoach", "dau_tu"} <= set(short.tokens)
+    assert "khdt" in long.tokens
+    assert expand_inline("so khdt") == "so ke hoach va dau tu"
+
+
+@pytest.mark.parametrize("spelling", ["LĐTB&XH", "LĐTBXH"])
+def test_ldtbxh_spellings_expand_alike(spelling: str) -> None:
+    longs = expand_abbreviations(f"Sở {spelling}")
+    assert "Lao động - Thương binh và Xã hội" in longs and "Lao động, Thương binh và Xã hội" in longs
+    q = analyze(f"Sở {spelling} có nhiệm vụ gì?")
+    assert q.agencies == analyze("Sở Lao động - Thương binh và Xã hội có nhiệm vụ gì?").agencies
+    assert {"lao_dong", "thuong_binh", "xa_hoi"} <= set(q.tokens)
+
+
+def test_ldtbxh_long_form_brings_both_short_forms() -> None:
+    shorts = expand_abbreviations("Sở Lao động - Thương binh và Xã hội")
+    assert "LĐTB&XH" in shorts and "LĐTBXH" in shorts
+    assert expand_abbreviations("Sở Lao động, Thương binh và Xã hội") == shorts
+    q = analyze("Sở Lao động - Thương binh và Xã hội có nhiệm vụ gì?")
+    assert {"ldtbxh", "ldtb"} <= q.expansion_tokens
+
+
+def test_abbreviations_in_ignores_ordinary_words() -> None:
+    assert set(abbreviations_in("Sở KHĐT và KKT Dung Quất")) == {"khdt", "kkt"}
+    assert abbreviations_in("ai ky cong van") == {}
+
+
+# --- document numbers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "refs", "numbers"),
+    [
+        ("Công văn 2395/UBND-KTTH giao nhiệm vụ gì?", ["2395/ubnd-ktth"], []),
+        ("Nghị định 107/2021/NĐ-CP quy định gì?", ["107/2021/nd-cp"], []),
+        ("Quyết định 25/QĐ-UBND ban hành ngày nào?", ["25/qd-ubnd"], []),
+        ("công văn 2395 giao nhiệm vụ gì cho Sở Công Thương?", [], ["2395"]),
+        ("cong van so 2395 gui cho ai", [], ["2395"]),
+        ("Kế hoạch 39 gửi cho ai?", [], ["39"]),
+        ("Who signed decision 997?", [], ["997"]),
+        ("Công văn 2395/UBND-KTTH và Kế hoạch 39/KH-UBND", ["2395/ubnd-ktth", "39/kh-ubnd"], []),
+    ],
+)
+def test_document_numbers(question: str, refs: list[str], numbers: list[str]) -> None:
+    q = analyze(question)
+    assert q.doc_refs == refs
+    assert q.doc_numbers == numbers
+    for ref in refs:
+        assert q.tokens["c:" + ref] == 2.0  # an exact code outweighs any word
+    for n in numbers:
+        assert n not in q.numbers  # a document number is not a figure the answer is about
+
+
+def test_figures_are_kept_apart_from_document_numbers() -> None:
+    q = analyze("Kế hoạch 39 giao Sở Tài chính chuyển 250 triệu đồng năm 2018?")
+    assert q.doc_numbers == ["39"]
+    assert q.numbers == ["250", "2018"]
+
+
+# --- English → Vietnamese -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "phrase", "token"),
+    [
+        ("responsible", "chịu trách nhiệm", "trach_nhiem"),
+        ("route", "tuyến", "o:tuyến"),
+        ("port", "cảng", "o:cảng"),
+        ("deadline", "thời hạn", "thoi_han"),
+        ("budget", "kinh phí", "kinh_phi"),
+        ("in charge", "chủ trì", "chu_tri"),
+    ],
+)
+def test_english_words_map_to_vietnamese_tokens(word: str, phrase: str, token: str) -> None:
+    phrases, _left = translate_english(f"Who is {word} for it?" if word in ("responsible", "in charge") else
+                                       f"What is the {word}?")  # fmt: skip
+    assert phrase in phrases
+    q = analyze(f"What about the {word} of the Dung Quat plan?")
+    assert q.lang == "en"
+    assert phrase in q.translations
+    assert token in q.tokens
+    assert phrase in q.dense_text
+
+
+def test_english_question_keeps_proper_names_and_softens_unknown_words() -> None:
+    q = analyze("Who is responsible for the container route at Dung Quat port?")
+    assert q.qtype == QType.WHO
+    assert {"container", "tuyen", "cang"} <= set(q.tokens)
+    assert "Dung Quất" in q.translations and "o:quất" in q.tokens  # place names get their diacritics back
+    assert analyze("What does the Sembcorp plant produce?").tokens["sembcorp"] == 0.8  # unknown proper name
+    # The framing of a who-question is in every assignment: it weighs little.
+    assert q.tokens["chiu"] < 0.5 and q.tokens["trach_nhiem"] < 0.5
+    plain = analyze("Which agency handles the frobnication of containers?")  # a word no vocabulary has
+    assert "frobnication" in plain.soft_tokens and plain.tokens["frobnication"] == 0.3
+
+
+def test_english_agency_names_map_to_the_vietnamese_agency() -> None:
+    q = analyze("What tasks does the Department of Planning and Investment have?")
+    assert "Sở Kế hoạch và Đầu tư" in q.translations
+    assert q.agencies == ["so ke hoach va dau tu"]
