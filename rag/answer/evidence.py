@@ -27,8 +27,9 @@ class Span:
     start: int  # offsets into the document text
     end: int
     text: str
-    coverage: float
+    coverage: float  # ranking score: coverage with context, plus agency and rank bonuses
     rank: int  # retrieval rank of the chunk
+    base: float = 0.0  # plain coverage of the sentence with its context, no bonuses
 
 
 class EvidenceScorer:
@@ -109,7 +110,7 @@ class EvidenceScorer:
             own = self.coverage(piece)
             with_ctx = self.coverage(f"{context} {piece}")
             score = 0.75 * with_ctx + 0.25 * own + 0.04 / (1 + rank) + (0.15 if named else 0.0)
-            out.append(Span(chunk, chunk.start + a, chunk.start + b, piece, score, rank))
+            out.append(Span(chunk, chunk.start + a, chunk.start + b, piece, score, rank, with_ctx))
         return out
 
     def _names_agency(self, chunk: Chunk) -> bool:

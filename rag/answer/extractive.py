@@ -420,9 +420,18 @@ class ExtractiveAnswerer:
     ) -> tuple[str, list[Citation]]:
         en = query.lang == "en"
         best: dict[str, Span] = {}
-        top = spans[0].coverage
-        for s in spans:
-            if s.coverage >= top * 0.8 and s.chunk.doc_id not in best:
+        if query.agencies:
+            # "Which documents assign Sở X ...": only evidence that names Sở X counts.
+            from rag.retrieve.query import agency_key, expand_inline
+
+            def names(s: Span) -> bool:
+                text = agency_key(expand_inline(agency_key(s.chunk.embed_text)))
+                return all(a in text for a in query.agencies)
+
+            spans = [s for s in spans if names(s)] or spans
+        top = max(s.base for s in spans)
+        for s in spans:  # spans are best first: the first span of each document is its best
+            if s.base >= top * 0.65 and s.chunk.doc_id not in best:
                 best[s.chunk.doc_id] = s
         docs = [(self.document(d), s) for d, s in best.items()]
         docs = [(d, s) for d, s in docs if d is not None]

@@ -1349,7 +1349,6 @@ _RELOCATION_CREDIT: dict[str, tuple[str, ...]] = {
     "polluting": ("gây ô nhiễm",),
     "relocate": ("di dời",),
     "relocating": ("di dời",),
-    "relocation": ("di dời",),
 }
 
 
