@@ -91,7 +91,7 @@ _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     ("years", r"\b(bao nhieu nam|may nam|how many years|every how many years)", r"\bnăm\b"),
     ("times", r"\b(bao nhieu lan|may lan|how many times)", r"\blần\b"),
     ("people", r"\b(bao nhieu nguoi|bao nhieu lao dong|how many (people|workers))", r"(người|lao động)"),
-    ("area", r"\b(hecta|bao nhieu ha|dien tich|area)\b", r"\bha\b"),
+    ("area", r"\b(hecta|bao nhieu ha|dien tich|area)\b", r"ha\b"),
     ("power", r"\b(cong suat|mw|capacity)\b", r"MW"),
 )
 
@@ -390,11 +390,14 @@ class ExtractiveAnswerer:
         node = chain[-1]
         heading_line = doc.text[node.start : node.body_end].split("\n")[0]
         in_heading = node.start <= span.start and span.end <= node.start + len(heading_line) + 1
+        matched_item: Section | None = None
         if not (in_heading and node.heading) and list_question:
-            # "Những việc gì": the items of the nearest section with a heading (the agency's part).
+            # "Những việc gì": the items of the nearest section with a heading (the agency's part),
+            # the item that matched best first.
             node = next((n for n in reversed(chain) if n.heading and n.children), None)  # type: ignore[assignment]
             if node is None:
                 return None
+            matched_item = next((c for c in node.children if c.start <= span.start < c.end), None)
             chain = chain[: chain.index(node) + 1]
             heading_line = doc.text[node.start : node.body_end].split("\n")[0]
         elif not (in_heading and node.heading):
@@ -403,6 +406,8 @@ class ExtractiveAnswerer:
         if node.children:
             # The items that answer best come first; the rest keep document order.
             kids = sorted(node.children, key=lambda c: -round(scorer.coverage(doc.text[c.start : c.end]), 2))
+            if matched_item is not None:
+                kids = [matched_item, *(c for c in node.children if c is not matched_item)]
             for child in kids[:limit]:
                 a, b = _trim(doc.text, child.start, child.end)
                 out.append(make_citation(doc, a, b))
@@ -429,6 +434,14 @@ class ExtractiveAnswerer:
                 return all(a in text for a in query.agencies)
 
             spans = [s for s in spans if names(s)] or spans
+        if query.names:
+            # "Which documents mention the Da Nang - Quang Ngai expressway": the names must be there.
+            named = [
+                s
+                for s in spans
+                if all(n in " ".join(fold(s.chunk.embed_text).lower().split()) for n in query.names)
+            ]
+            spans = named or spans
         top = max(s.base for s in spans)
         for s in spans:  # spans are best first: the first span of each document is its best
             if s.base >= top * 0.65 and s.chunk.doc_id not in best:

@@ -43,6 +43,7 @@ class Query:
     numbers: list[str] = field(default_factory=list)  # years and figures the answer must be about
     time_kind: str = "any"  # for WHEN: date | year | quarter | month | frequency | period | any
     agencies: list[str] = field(default_factory=list)  # agencies the question names (folded)
+    names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
 
 
@@ -129,6 +130,8 @@ def detect_type(folded: str) -> tuple[QType, str | None]:
     for name, pat in _META_PATTERNS:
         if re.search(pat, folded):
             return QType.DOC_META, name
+    if re.match(r"^(ai|who|whom)\b", folded) or re.search(r"\bla ai\b", folded):
+        return QType.WHO, None  # "ai thẩm tra dự toán kinh phí": a who-question about a budget
     for qtype, pat in _TYPE_PATTERNS:
         if re.search(pat, folded):
             return qtype, None
@@ -167,6 +170,37 @@ def expand_inline(folded: str) -> str:
 
 
 _SHORT_OK = frozenset({"tt", "tc", "xd", "ct", "tp", "nv", "yt", "ca", "dn", "kh"})
+
+
+_GENERIC_CAPS = frozenset(
+    fold(w).lower()
+    for w in "Sở Ban Ủy Uỷ UBND HĐND Khu Kế Quyết Công Nghị Chỉ Thông Văn Trung Bộ Chính Phủ Tỉnh Thành Hội Đồng "
+    "Vùng Phòng Cục Luật Điều Phần Mục Phụ Who What Which When Where How Why The Department Plan Decision Official "
+    "Letter People Committee Council Management Board Economic Zone Province City District".split()
+)
+
+
+def proper_names(text: str) -> list[str]:
+    """Runs of two or more capitalized words (not the first word, not administrative words),
+    folded: 'Dự án đường Da Nang - Quang Ngai' → ['da nang', 'quang ngai']."""
+    plain = CODE_RE.sub(" ", text)
+    out: list[str] = []
+    run: list[str] = []
+    prev_end = -1
+    for i, m in enumerate(re.finditer(r"[^\W\d_]+", plain)):
+        w = m.group(0)
+        joined = prev_end >= 0 and plain[prev_end : m.start()].strip() == ""  # only spaces between
+        capital = i > 0 and w[:1].isupper() and not w.isupper() and fold(w).lower() not in _GENERIC_CAPS
+        if capital and (joined or not run):
+            run.append(fold(w).lower())
+        else:
+            if len(run) >= 2:
+                out.append(" ".join(run))
+            run = [fold(w).lower()] if capital else []
+        prev_end = m.end()
+    if len(run) >= 2:
+        out.append(" ".join(run))
+    return out
 
 
 def agency_key(text: str) -> str:
@@ -395,5 +429,6 @@ def analyze(question: str) -> Query:
     q.agencies = [a for a in AGENCY_NAMES if re.search(r"\b" + re.escape(a) + r"\b", expanded)]
     # "Sở Kế hoạch và Đầu tư" also contains "kế hoạch": keep only the longest names found.
     q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]
+    q.names = proper_names(text)
     q.terms = [t for t in q.tokens if ":" not in t and "_" not in t and t not in stop and len(t) > 1]
     return q
