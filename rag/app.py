@@ -144,7 +144,11 @@ class App:
             emb = self.embedder
             vectors = self.vectors() if gen is not None and gen.manifest.get("dense_model") else None
             searcher = HybridSearcher(
-                gen, embedder=emb if vectors else None, vectors=vectors, reranker=self.reranker
+                gen,
+                embedder=emb if vectors else None,
+                vectors=vectors,
+                reranker=self.reranker,
+                dense_weight=self.settings.dense_weight,
             )
             self._searcher = searcher
             return searcher

@@ -183,7 +183,9 @@ def show(doc: str, section: str | None, as_json: bool) -> None:
 
 @main.command(help="Ask a question; the answer cites document number and section.")
 @click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, retrieved, signals).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, retrieved, signals)."
+)
 @click.option("--k", "k", type=click.IntRange(1, 100), default=None, help="Sections to retrieve (RAG_TOP_K).")
 @click.option("--doc", "doc", default=None, help="Only this document (number or id), e.g. 2395/UBND-KTTH.")
 def ask(question: str, as_json: bool, k: int | None, doc: str | None) -> None:
@@ -204,6 +206,18 @@ def ask(question: str, as_json: bool, k: int | None, doc: str | None) -> None:
             click.echo(f"  [{i}] {c.label}  ({c.source}:{c.start}-{c.end})")
     for note in answer.notices:
         click.echo(f"\n* {note}", err=True)
+
+
+def _register_commands() -> None:
+    """Commands that live beside their services (evaluation, serving, benchmarks)."""
+    from rag.evaluation.cli import eval_command
+    from rag.serve.cli import serve_command
+
+    for command in (eval_command, serve_command):
+        main.add_command(command)
+
+
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     # --- retrieval
     top_k: int = Field(8, ge=1, le=100, description="Sections returned by retrieval")
     reranker_model: str | None = Field(None, description="Optional cross-encoder model name or folder")
+    dense_weight: float = Field(
+        0.3,
+        ge=0,
+        le=4,
+        description="Weight of the dense ranking in reciprocal-rank fusion (BM25 has weight 1); "
+        "measured in eval/README.md — use 0 with a model that does not know Vietnamese",
+    )
 
     # --- LLM (any OpenAI-compatible server)
     llm_base_url: str | None = Field(

@@ -18,3 +18,4 @@ fi
 echo "[test] ruff"; ruff check . && ruff format --check .
 echo "[test] mypy"; mypy
 echo "[test] pytest"; python -m pytest -q -p no:cacheprovider "$@"
+echo "[test] evaluation gate"; sh eval/ci.sh

@@ -107,7 +107,9 @@ def assert_chunks_cover(doc: Document, chunks: list[Chunk]) -> None:
         for i in range(c.start, c.end):
             cover[i] += 1
     lost = [i for i, ch in enumerate(text) if not ch.isspace() and cover[i] != 1]
-    assert not lost, f"characters covered {[cover[i] for i in lost[:5]]} times at {lost[:5]}: {text[lost[0] : lost[0] + 40]!r}"
+    assert not lost, (
+        f"characters covered {[cover[i] for i in lost[:5]]} times at {lost[:5]}: {text[lost[0] : lost[0] + 40]!r}"
+    )
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
     assert len({c.id for c in chunks}) == len(chunks)
 

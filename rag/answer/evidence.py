@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from rag.documents.models import Chunk
 from rag.retrieve.query import Query
-from rag.retrieve.vocab import QUESTION_WORDS_VI
+from rag.retrieve.vocab import GENERIC_EN, QUESTION_WORDS_VI
+from rag.text.normalize import fold
 from rag.text.tokenize import lexical_tokens
 
 _SPLIT = re.compile(
@@ -48,7 +49,12 @@ class EvidenceScorer:
             if tok.startswith(("o:", "c:")) or tok in query.expansion_tokens:
                 continue  # diacritic forms are a ranking bonus; expansions are alternatives, not demands
             if tok in query.soft_tokens and not known(tok):
-                continue  # an English word we could not translate says nothing about the documents
+                if tok in GENERIC_EN or len(tok) <= 3:
+                    continue  # "asked", "does": an untranslated word with no subject matter
+                # "metro", "penalty": a word the documents never use names something they may not
+                # cover; it counts as a missing term, like an unknown Vietnamese word.
+                self.weights[tok] = 0.6 * idf(tok)
+                continue
             if "_" in tok:
                 parts = tok.split("_")
                 # Phrases across question words ("quan_nao") or abbreviations ("so_tt") are not
@@ -117,7 +123,6 @@ class EvidenceScorer:
         if not self.query.agencies:
             return False
         from rag.retrieve.query import expand_inline
-        from rag.text.normalize import fold
 
         heads = expand_inline(" ".join(fold(" ".join(chunk.headings)).lower().split()))
         return any(a in heads for a in self.query.agencies)

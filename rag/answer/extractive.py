@@ -290,7 +290,7 @@ class ExtractiveAnswerer:
         seen_agencies: set[str] = set()
         # Among the spans that cover the question about as well as the best one, those whose
         # responsible agency can be read off the structure come first.
-        close = [s for s in spans[:12] if s.coverage >= spans[0].coverage * self.t.support_ratio]
+        close = [s for s in spans[:12] if s.coverage >= spans[0].coverage * 0.9]
         close.sort(key=lambda s: (self.agency_for(s)[0] is None, -round(s.coverage, 3), s.rank))
         ordered = close + [s for s in spans if s not in close]
         for span in [ordered[0], *self._supporting(ordered, ordered[0], scorer, limit=3)]:
@@ -457,7 +457,8 @@ class ExtractiveAnswerer:
         lines = [head]
         cites: list[Citation] = []
         for doc, span in docs:
-            cite = self._cite(span, scorer)
+            items = self._section_items(span, scorer, limit=1)  # a heading line is no quote
+            cite = items[1][0] if items else self._cite(span, scorer)
             if cite is None or doc is None:
                 continue
             cites.append(cite)

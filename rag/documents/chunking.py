@@ -21,7 +21,9 @@ def heading_of(node: Section) -> str:
         return f"Dòng {node.label}"
     if node.kind in (K.DASH, K.PLUS):
         return ""
-    name = node.label if node.kind in (K.PART, K.CHAPTER, K.ARTICLE) or " " in node.label else f"{node.label}."
+    name = (
+        node.label if node.kind in (K.PART, K.CHAPTER, K.ARTICLE) or " " in node.label else f"{node.label}."
+    )
     return f"{name} {node.heading}".strip() if node.heading else name
 
 

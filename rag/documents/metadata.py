@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from rag.documents.models import DocRef, Section, SectionKind, Signer
-from rag.documents.structure import DOC_TYPES, _SIGN_PREFIX, is_caps
+from rag.documents.structure import _SIGN_PREFIX, DOC_TYPES, is_caps
 from rag.text.normalize import fold
 
 K = SectionKind
@@ -84,13 +84,12 @@ def refs_in(text: str) -> list[DocRef]:
     for m in REF_RE.finditer(text):
         date = parse_date(m.group(3), m.group(4), m.group(5)) if m.group(3) else None
         code = clean_code(m.group("code"))
-        doc_type = m.group("type")
-        if doc_type:
-            doc_type = doc_type[0].upper() + doc_type[1:].lower()
-        else:
-            doc_type = type_from_code(code)
+        written = m.group("type")
+        doc_type = written[0].upper() + written[1:].lower() if written else type_from_code(code)
         issuer = m.group("issuer").strip() if m.group("issuer") else None
-        refs.append(DocRef(doc_type=doc_type, number=code, issued_date=date, issuer=issuer, text=m.group(0).strip()))
+        refs.append(
+            DocRef(doc_type=doc_type, number=code, issued_date=date, issuer=issuer, text=m.group(0).strip())
+        )
     for m in _LAW_RE.finditer(text):
         refs.append(
             DocRef(doc_type="Luật", number=None, issued_date=parse_date(m.group(2), m.group(3), m.group(4)),
@@ -149,7 +148,10 @@ def extract(doc_text: str, sections: list[Section]) -> dict[str, object]:
         meta["issuer"] = short_body(" ".join(body_lines))
 
     # Type and title
-    type_idx = next((i for i, ln in enumerate(header_lines) if re.fullmatch(r"(" + "|".join(DOC_TYPES) + r")\s*:?", ln)), None)
+    type_idx = next(
+        (i for i, ln in enumerate(header_lines) if re.fullmatch(r"(" + "|".join(DOC_TYPES) + r")\s*:?", ln)),
+        None,
+    )
     if type_idx is not None:
         meta["doc_type"] = DOC_TYPES[header_lines[type_idx].rstrip(": ")]
         title: list[str] = []
@@ -192,9 +194,9 @@ def extract(doc_text: str, sections: list[Section]) -> dict[str, object]:
             meta["issuer"] = issued_with.issuer
         if "number" not in meta:
             meta["number_source"] = "issued with"
-    if "place" not in meta and isinstance(meta.get("issuer"), str):
-        if m := re.search(r"(?:tỉnh|thành phố)\s+(.+)$", str(meta["issuer"])):
-            meta["place"] = m.group(1).strip()
+    place = re.search(r"(?:tỉnh|thành phố)\s+(.+)$", str(meta.get("issuer") or ""))
+    if "place" not in meta and place:
+        meta["place"] = place.group(1).strip()
 
     # Signer
     if K.SIGNATURE in by_kind:
@@ -227,7 +229,9 @@ def extract(doc_text: str, sections: list[Section]) -> dict[str, object]:
 
     if K.RECIPIENTS in by_kind:
         rec = _text(doc_text, by_kind[K.RECIPIENTS])
-        items = [re.sub(r"^[-–•]\s*", "", ln.strip()).rstrip(";.") for ln in rec.split("\n")[1:] if ln.strip()]
+        items = [
+            re.sub(r"^[-–•]\s*", "", ln.strip()).rstrip(";.") for ln in rec.split("\n")[1:] if ln.strip()
+        ]
         first = re.sub(r"^Kính gửi\s*:?\s*", "", rec.split("\n")[0]).strip()
         meta["recipients"] = ([first] if first else []) + items
 

@@ -98,7 +98,9 @@ class Document(BaseModel):
     id: str = Field(description="Stable id: slug of number + issue date, else of the source file name")
     number: str | None = Field(None, description="Số + ký hiệu as written, e.g. '2395/UBND-KTTH'")
     doc_type: str | None = Field(None, description="Kế hoạch, Quyết định, Công văn, ...")
-    issuer: str | None = Field(None, description="Issuing body as written, short form: 'UBND tỉnh Quảng Ngãi'")
+    issuer: str | None = Field(
+        None, description="Issuing body as written, short form: 'UBND tỉnh Quảng Ngãi'"
+    )
     issuer_full: str | None = Field(None, description="Issuing body lines as in the header")
     place: str | None = None
     issued_date: dt.date | None = None

@@ -23,7 +23,9 @@ def parse_document(raw_text: str, *, source: str, content_hash: str) -> Document
     text = normalize_document(raw_text)
     sections = build_tree(text)
     meta: dict[str, Any] = extract(text, sections)
-    doc = Document(id="pending", source=source, content_hash=content_hash, text=text, sections=sections, **meta)
+    doc = Document(
+        id="pending", source=source, content_hash=content_hash, text=text, sections=sections, **meta
+    )
     doc.id = document_id(doc)
     return doc
 

@@ -191,7 +191,17 @@ def _predecessor(kind: SectionKind, label: str) -> str | None:
 
 def _to_roman(n: int) -> str:
     out = ""
-    for v, s in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+    for v, s in (
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
         while n >= v:
             out += s
             n -= v
@@ -220,16 +230,17 @@ class _BodyBuilder:
         if kind in (K.ROMAN, K.ALPHA) and len(label) == 1 and label in "IVXLC":
             # "C." after "B." is a letter part; "V." after "IV." is a Roman numeral.
             alpha_prev = _predecessor(K.ALPHA, label)
-            if alpha_prev and self._open_of(K.ALPHA, alpha_prev) is not None:
-                kind = K.ALPHA
-            elif label != "I" and self._open_of(K.ROMAN, _predecessor(K.ROMAN, label)) is None:
+            after_alpha = bool(alpha_prev) and self._open_of(K.ALPHA, alpha_prev) is not None
+            if after_alpha or (label != "I" and self._open_of(K.ROMAN, _predecessor(K.ROMAN, label)) is None):
                 kind = K.ALPHA
         if kind in (K.DASH, K.PLUS, K.PART, K.CHAPTER, K.ARTICLE):
             return Marker(kind, label, marker.rest)
         if kind == K.DOTTED:
             parent = label.rpartition(".")[0]
             prev = _predecessor(kind, label)
-            parent_open = self._open_of(K.NUMBER, parent) is not None or self._open_of(K.DOTTED, parent) is not None
+            parent_open = (
+                self._open_of(K.NUMBER, parent) is not None or self._open_of(K.DOTTED, parent) is not None
+            )
             if (prev is None and parent_open) or (prev and self._open_of(K.DOTTED, prev) is not None):
                 return Marker(kind, label, marker.rest)
             return None
@@ -406,7 +417,9 @@ def build_tree(text: str) -> list[Section]:
         nodes.extend(roots)
         if closing:
             # The closing formula after an attached plan's body belongs to the plan.
-            nodes.append(_Node(K.CLOSING, "Đoạn kết", "", closing[0].start, closing[-1].end, attached=body.attached))
+            nodes.append(
+                _Node(K.CLOSING, "Đoạn kết", "", closing[0].start, closing[-1].end, attached=body.attached)
+            )
         body = _BodyBuilder(attached=body.attached)
 
     while i < n:
@@ -448,7 +461,9 @@ def build_tree(text: str) -> list[Section]:
             # The plan issued with this decision starts here: its title block, then its body.
             flush_body()
             j = i + 1
-            while j < n and (lines[j].blank or is_caps(lines[j].text) or re.match(r"^\(.*(kèm theo)", lines[j].text)):
+            while j < n and (
+                lines[j].blank or is_caps(lines[j].text) or re.match(r"^\(.*(kèm theo)", lines[j].text)
+            ):
                 j += 1
             title = " ".join(ln.text for ln in lines[i + 1 : j] if is_caps(ln.text))
             block(K.ATTACHMENT, "Kế hoạch", i, j, heading=title).attached = True
@@ -492,7 +507,9 @@ def _appendix(lines: list[Line], i: int, nodes: list[_Node]) -> int:
     region = [ln for ln in lines[j:k] if not ln.blank]
     if region:
         appendix.end = max(appendix.end, region[-1].end)
-    rows = parse_table_rows([(ln.text, ln.start, ln.end, _raw_is_cell(lines, idx)) for idx, ln in enumerate(lines[j:k], j)])
+    rows = parse_table_rows(
+        [(ln.text, ln.start, ln.end, _raw_is_cell(lines, idx)) for idx, ln in enumerate(lines[j:k], j)]
+    )
     for row in rows:
         node = _Node(K.TABLE_ROW, row.label, "", row.start, row.end)
         node.record, node.roles = row.record, row.roles
@@ -510,4 +527,6 @@ def _continues_cell(lines: list[Line], k: int) -> bool:
     j = k - 1
     while j >= 0 and not lines[j].blank and not lines[j].cell:
         j -= 1
-    return not lines[k].blank and j >= 0 and j < k and lines[j].cell and all(not ln.blank for ln in lines[j:k])
+    return (
+        not lines[k].blank and j >= 0 and j < k and lines[j].cell and all(not ln.blank for ln in lines[j:k])
+    )

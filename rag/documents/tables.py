@@ -95,7 +95,9 @@ def parse_table_rows(items: list[tuple[str, int, int, bool]]) -> list[Row]:
             current.append(_Cell(text, start, end))
         else:  # a line break inside the previous cell
             last = current[-1]
-            current[-1] = _Cell(f"{last.text}\n{text}" if last.text else text, last.start if last.text else start, end)
+            current[-1] = _Cell(
+                f"{last.text}\n{text}" if last.text else text, last.start if last.text else start, end
+            )
     if current:
         raw_rows.append(current)
     raw_rows = [r for r in raw_rows if any(c.text for c in r)]

@@ -11,6 +11,7 @@ Both split the raw corpus files (no parsing, no structure) with RecursiveCharact
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -128,12 +129,12 @@ class DenseBaseline:
         t0 = time.perf_counter()
         vec = self.embedder.embed_query(question)
         n = min(k, len(self.chunks))
-        got = self._col.query(query_embeddings=[vec.tolist()], n_results=n, include=[]) if n else {"ids": [[]]}
+        got = (
+            self._col.query(query_embeddings=[vec.tolist()], n_results=n, include=[]) if n else {"ids": [[]]}
+        )
         ranked = [self.chunks[int(i)] for i in got["ids"][0]]
         return BaselineHits(ranked, (time.perf_counter() - t0) * 1000)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # best effort: the collection is in memory anyway
             self._client.delete_collection(self._name)
-        except Exception:  # pragma: no cover - best effort clean-up of an in-memory collection
-            pass

@@ -130,11 +130,17 @@ def parse_gold(lines: list[str], path: Path = Path("<gold>")) -> list[GoldQuesti
         seen.add(obj["id"])
         items.append(
             GoldQuestion(
-                id=obj["id"], question=obj["question"], lang=obj["lang"], type=obj["type"],
-                answerable=obj["answerable"], split=obj["split"], tags=tuple(obj["tags"]),
+                id=obj["id"],
+                question=obj["question"],
+                lang=obj["lang"],
+                type=obj["type"],
+                answerable=obj["answerable"],
+                split=obj["split"],
+                tags=tuple(obj["tags"]),
                 gold=tuple(GoldSection(g["doc_number"], tuple(g["section_path"])) for g in obj["gold"]),
-                key_facts=tuple(obj["key_facts"]), notes=obj.get("notes", ""),
-            )  # fmt: skip
+                key_facts=tuple(obj["key_facts"]),
+                notes=obj.get("notes", ""),
+            )
         )
     if problems:
         raise GoldError(path, problems)

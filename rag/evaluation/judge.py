@@ -70,7 +70,9 @@ class Judge:
         body = {
             "model": self.model,
             "temperature": 0,
-            "messages": [{"role": "user", "content": PROMPT.format(question=question, sources=sources, answer=answer)}],
+            "messages": [
+                {"role": "user", "content": PROMPT.format(question=question, sources=sources, answer=answer)}
+            ],
         }
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         url = self.base_url.rstrip("/") + "/chat/completions"

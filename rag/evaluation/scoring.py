@@ -16,6 +16,13 @@ from rag.evaluation.gold import GoldQuestion
 from rag.evaluation.matching import Located, ResolvedGold, contained, matched, needle
 
 CUTOFFS = (1, 3, 5, 10)
+CITATION_KEYS = (
+    "top_citation",
+    "citation_precision",
+    "citation_recall",
+    "citation_validity",
+    "cited_answer_rate",
+)
 #: Metric keys of a question, in report order. Values are None where a metric does not apply.
 METRIC_KEYS = (
     "hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10",
@@ -57,7 +64,9 @@ class Outcome:
 def retrieval_metrics(ranked: Sequence[frozenset[int]], n_gold: int) -> dict[str, float | None]:
     """Hit@1/3/5/10, Recall@5/10, MRR@10, nDCG@10; all None for an unanswerable question."""
     if n_gold == 0:
-        return dict.fromkeys(("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10"))
+        return dict.fromkeys(
+            ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+        )
     out: dict[str, float | None] = {f"hit@{k}": M.hit_at_k(ranked, k) for k in CUTOFFS}
     out["recall@5"] = M.recall_at_k(ranked, n_gold, 5)
     out["recall@10"] = M.recall_at_k(ranked, n_gold, 10)
@@ -107,7 +116,10 @@ def score_ours(
 ) -> Outcome:  # fmt: skip
     """Score our chain's ranking (``ranked``, depth k) and answer on one question."""
     rmatch = [matched(item, golds) for item in ranked]
-    views = [ItemView(i.doc_number or "?", "/".join(i.section_path), sorted(m)) for i, m in zip(ranked, rmatch, strict=True)]
+    views = [
+        ItemView(i.doc_number or "?", "/".join(i.section_path), sorted(m))
+        for i, m in zip(ranked, rmatch, strict=True)
+    ]
     cited: list[frozenset[int]] = []
     cviews: list[ItemView] = []
     n_valid = 0
@@ -124,14 +136,17 @@ def score_ours(
     answered = q.answerable and not abstained
     out["top_citation"] = float(top_correct) if q.answerable else None
     out["citation_precision"] = (M.citation_precision(cited) or 0.0) if answered else None
-    out["citation_recall"] = (M.citation_recall(cited, len(golds)) if answered else 0.0) if q.answerable else None
+    out["citation_recall"] = (
+        (M.citation_recall(cited, len(golds)) if answered else 0.0) if q.answerable else None
+    )
     out["citation_validity"] = n_valid / len(cited) if cited else None
     out["cited_answer_rate"] = float(bool(cited) and n_valid == len(cited)) if not abstained else None
     out["key_fact_recall"] = facts
     out.update(answer_metrics(q, abstained, top_correct, facts))
     return Outcome(
         q.id, "ours", out, views, cviews, answer.answer, abstained, missing, dict(answer.timings_ms),
-        len(cited), n_valid, M.first_hit_rank(rmatch), {"signals": dict(answer.signals)},
+        len(cited), n_valid, M.first_hit_rank(rmatch),
+        {"signals": dict(answer.signals), "quotes": [c.quote for c in answer.citations]},
     )  # fmt: skip
 
 
@@ -140,12 +155,14 @@ def score_baseline(q: GoldQuestion, golds: list[ResolvedGold], hits: BaselineHit
     is its top chunk's text, its top chunk stands for the top citation, and it never abstains."""
     needles = [needle(g.text) for g in golds]
     rmatch = [contained(c.key, needles) for c in hits.chunks]
-    views = [ItemView(c.source, f"chunk {c.ordinal}", sorted(m)) for c, m in zip(hits.chunks, rmatch, strict=True)]
+    views = [
+        ItemView(c.source, f"chunk {c.ordinal}", sorted(m)) for c, m in zip(hits.chunks, rmatch, strict=True)
+    ]
     text = hits.chunks[0].text if hits.chunks else ""
     top_correct = bool(rmatch and rmatch[0])
     facts, missing = _facts(q, text, False)
     out = retrieval_metrics(rmatch, len(golds))
-    out.update(dict.fromkeys(("top_citation", "citation_precision", "citation_recall", "citation_validity", "cited_answer_rate")))
+    out.update(dict.fromkeys(CITATION_KEYS))  # a baseline cites nothing
     out["key_fact_recall"] = facts
     out.update(answer_metrics(q, False, top_correct, facts))
     return Outcome(

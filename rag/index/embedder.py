@@ -89,7 +89,9 @@ class SentenceTransformerEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise DenseUnavailable("sentence-transformers is not installed", "pip install sentence-transformers") from exc
+            raise DenseUnavailable(
+                "sentence-transformers is not installed", "pip install sentence-transformers"
+            ) from exc
         try:
             from transformers.utils import logging as hf_logging
 
@@ -107,7 +109,10 @@ class SentenceTransformerEmbedder:
                 _HINT.format(model=model),
             ) from exc
         # sentence-transformers 5+ renamed the method (the old name warns, and will go).
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         dim = get_dim()
         self.dim = int(dim or len(self.embed_query("x")))
         self.max_tokens = int(getattr(self._model, "max_seq_length", 512) or 512)
@@ -121,6 +126,9 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> Vectors:
         vec = self._model.encode(
-            [self.query_prefix + text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            [self.query_prefix + text],
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vec[0], dtype=np.float32)

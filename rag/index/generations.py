@@ -71,7 +71,9 @@ def open_active(index_dir: Path) -> Generation | None:
         if lexical.size != store.count_chunks():
             raise IndexCorrupt(f"lexical index has {lexical.size} rows, store has {store.count_chunks()}")
     except IndexCorrupt as exc:
-        raise IndexCorrupt(f"index generation {name} is inconsistent ({exc}); run `rag ingest --rebuild`") from exc
+        raise IndexCorrupt(
+            f"index generation {name} is inconsistent ({exc}); run `rag ingest --rebuild`"
+        ) from exc
     except Exception as exc:
         raise IndexCorrupt(
             f"index generation {name} under {index_dir} is damaged or partly deleted ({type(exc).__name__}: {exc}); "

@@ -40,25 +40,83 @@ class LexicalIndex:
 
     @staticmethod
     def build(token_lists: Iterable[list[str]], directory: Path) -> LexicalIndex:
+        """Build and save the index of ``token_lists`` (one list per chunk, in row order).
+
+        The token lists are consumed one at a time (an iterator over a store's rows works): only
+        each chunk's distinct token ids and counts are kept, so memory grows with the number of
+        (chunk, distinct token) pairs rather than with every token string of the corpus. The score
+        matrix is the one ``bm25s.BM25(k1=1.2, b=0.75).index()`` computes (Lucene BM25, scores
+        computed in float64 and stored as float32), saved in bm25s' format so ``load`` is unchanged.
+        """
         import bm25s
+        import scipy.sparse as sp
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
-        corpus = [tokens or [""] for tokens in token_lists]
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "size").write_text(str(len(corpus)))
-        # Document frequencies of plain (folded unigram) tokens, for IDF-weighted evidence scoring.
-        df: dict[str, int] = {}
-        for tokens in corpus:
-            for t in set(tokens):
-                if ":" not in t and "_" not in t:
-                    df[t] = df.get(t, 0) + 1
-        (directory / "df.json").write_text(json.dumps(df, ensure_ascii=False))
-        if not corpus:
+        vocab: dict[str, int] = {}
+        ids_parts: list[npt.NDArray[np.int32]] = []
+        tf_parts: list[npt.NDArray[np.float32]] = []
+        lengths: list[int] = []
+        row_sizes: list[int] = []
+        pending_ids: list[npt.NDArray[np.int32]] = []
+        pending_tf: list[npt.NDArray[np.float32]] = []
+        for tokens in token_lists:
+            tokens = tokens or [""]
+            ids = np.fromiter(
+                (vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int32, count=len(tokens)
+            )
+            uniq, counts = np.unique(ids, return_counts=True)
+            pending_ids.append(uniq.astype(np.int32, copy=False))
+            pending_tf.append(counts.astype(np.float32))
+            lengths.append(len(tokens))
+            row_sizes.append(len(uniq))
+            if len(pending_ids) >= 4096:  # few large arrays rather than millions of small ones
+                ids_parts.append(np.concatenate(pending_ids))
+                tf_parts.append(np.concatenate(pending_tf))
+                pending_ids, pending_tf = [], []
+        if pending_ids:
+            ids_parts.append(np.concatenate(pending_ids))
+            tf_parts.append(np.concatenate(pending_tf))
+        n_docs = len(lengths)
+        (directory / "size").write_text(str(n_docs))
+        if n_docs == 0:
+            (directory / "df.json").write_text("{}")
             return LexicalIndex(None, 0)
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
-        retriever.index(corpus, show_progress=False)
+        col = np.concatenate(ids_parts)
+        del ids_parts
+        tf = np.concatenate(tf_parts)
+        del tf_parts
+        n_vocab = len(vocab)
+        doc_freq = np.bincount(col, minlength=n_vocab)
+        # Document frequencies of plain (folded unigram) tokens, for IDF-weighted evidence scoring.
+        df = {t: int(doc_freq[i]) for t, i in vocab.items() if ":" not in t and "_" not in t}
+        (directory / "df.json").write_text(json.dumps(df, ensure_ascii=False))
+        k1, b = 1.2, 0.75
+        length = np.asarray(lengths, dtype=np.float64)
+        avg_len = float(length.mean())
+        idf = np.log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
+        row_ptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(row_sizes, out=row_ptr[1:])
+        row_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(row_ptr))
+        norm = k1 * ((1 - b) + b * length / avg_len)
+        data = (idf[col].astype(np.float64) * (tf / (norm[row_of] + tf))).astype(np.float32)
+        del row_of, tf
+        matrix = sp.csr_matrix((data, col, row_ptr), shape=(n_docs, n_vocab)).tocsc()
+        del data, col
+        if "" not in vocab:
+            vocab[""] = n_vocab  # as bm25s' create_empty_token; never queried (scores() skips "")
+        retriever = bm25s.BM25(k1=k1, b=b)
+        retriever.scores = {
+            "data": matrix.data.astype(np.float32, copy=False),
+            "indices": matrix.indices.astype(np.int32, copy=False),
+            "indptr": matrix.indptr,
+            "num_docs": n_docs,
+        }
+        retriever.vocab_dict = vocab
+        retriever.unique_token_ids_set = set(vocab.values())
+        retriever.nonoccurrence_array = None
         retriever.save(str(directory), show_progress=False)
-        return LexicalIndex(retriever, len(corpus), df)
+        return LexicalIndex(retriever, n_docs, df)
 
     @staticmethod
     def load(directory: Path, mmap: bool = True) -> LexicalIndex:

@@ -29,6 +29,12 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+#: A documents row: (id, number, doc_type, issuer, issued_date, source, body JSON).
+DocumentRecord = tuple[str, str | None, str | None, str | None, str | None, str, str]
+#: A chunks row without its position: (chunk id, section kind, body JSON, tokens JSON).
+ChunkRecord = tuple[str, str, str, str]
+
+
 @dataclass(frozen=True)
 class FileRecord:
     path: str
@@ -59,8 +65,27 @@ class StoreWriter:
     def add_chunks(self, chunks: Iterable[tuple[Chunk, list[str]]]) -> None:
         rows = []
         for chunk, tokens in chunks:
-            row = (self.rows, chunk.id, chunk.doc_id, chunk.section_kind.value, chunk.model_dump_json(), json.dumps(tokens))
+            row = (
+                self.rows,
+                chunk.id,
+                chunk.doc_id,
+                chunk.section_kind.value,
+                chunk.model_dump_json(),
+                json.dumps(tokens),
+            )
             rows.append(row)
+            self.rows += 1
+        self.db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?)", rows)
+
+    def add_document_record(self, record: DocumentRecord) -> None:
+        """A document row as stored (the body is the Document's JSON), without re-serializing it."""
+        self.db.execute("INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)", record)
+
+    def add_chunk_records(self, doc_id: str, records: Iterable[ChunkRecord]) -> None:
+        """Chunk rows as stored: (chunk id, kind, body JSON, tokens JSON), in order."""
+        rows = []
+        for chunk_id, kind, body, tokens in records:
+            rows.append((self.rows, chunk_id, doc_id, kind, body, tokens))
             self.rows += 1
         self.db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?)", rows)
 
@@ -119,7 +144,9 @@ class Store:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        return {i: int(r) for i, r in self.db.execute(f"SELECT id, row FROM chunks WHERE id IN ({marks})", ids)}
+        return {
+            i: int(r) for i, r in self.db.execute(f"SELECT id, row FROM chunks WHERE id IN ({marks})", ids)
+        }
 
     def chunk_ids(self) -> set[str]:
         return {str(r[0]) for r in self.db.execute("SELECT id FROM chunks")}
@@ -135,12 +162,51 @@ class Store:
             "SELECT body FROM chunks WHERE doc_id=? ORDER BY row", (doc_id,))]  # fmt: skip
 
     def iter_chunks_with_tokens(self, doc_id: str) -> Iterator[tuple[Chunk, list[str]]]:
-        for body, tokens in self.db.execute("SELECT body, tokens FROM chunks WHERE doc_id=? ORDER BY row", (doc_id,)):
+        for body, tokens in self.db.execute(
+            "SELECT body, tokens FROM chunks WHERE doc_id=? ORDER BY row", (doc_id,)
+        ):
             yield Chunk.model_validate_json(body), json.loads(tokens)
 
     def iter_tokens(self) -> Iterator[list[str]]:
         for (tokens,) in self.db.execute("SELECT tokens FROM chunks ORDER BY row"):
             yield json.loads(tokens)
+
+    def document_record(self, doc_id: str) -> DocumentRecord | None:
+        """A document's row as stored (no JSON parsing)."""
+        row = self.db.execute(
+            "SELECT id, number, doc_type, issuer, issued_date, source, body FROM documents WHERE id=?",
+            (doc_id,),
+        ).fetchone()
+        return (
+            None if row is None else (str(row[0]), row[1], row[2], row[3], row[4], str(row[5]), str(row[6]))
+        )
+
+    def chunk_records(self, doc_id: str) -> list[ChunkRecord]:
+        """A document's chunk rows as stored, in order (no JSON parsing)."""
+        q = "SELECT id, kind, body, tokens FROM chunks WHERE doc_id=? ORDER BY row"
+        return [(str(i), str(k), str(b), str(t)) for i, k, b, t in self.db.execute(q, (doc_id,))]
+
+    def document_sources(self) -> dict[str, tuple[str | None, str]]:
+        """(citation number, source) of every document, by id."""
+        return {
+            str(i): (n, str(s)) for i, n, s in self.db.execute("SELECT id, number, source FROM documents")
+        }
+
+    def chunk_ids_by_document(self) -> dict[str, list[str]]:
+        """Chunk ids of every document, in row order."""
+        out: dict[str, list[str]] = {}
+        for doc_id, chunk_id in self.db.execute("SELECT doc_id, id FROM chunks ORDER BY row"):
+            out.setdefault(str(doc_id), []).append(str(chunk_id))
+        return out
+
+    def iter_chunk_bodies(self) -> Iterator[tuple[str, str]]:
+        """(chunk id, body JSON) of every chunk, in row order."""
+        for chunk_id, body in self.db.execute("SELECT id, body FROM chunks ORDER BY row"):
+            yield str(chunk_id), str(body)
+
+    def chunk_id_list(self) -> list[str]:
+        """Chunk ids in row order."""
+        return [str(r[0]) for r in self.db.execute("SELECT id FROM chunks ORDER BY row")]
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one Store per generation, bounded
     def document(self, doc_id: str) -> Document | None:

@@ -34,7 +34,9 @@ def collection_name(prefix: str, model: str) -> str:
 
 
 class ChromaVectors:
-    def __init__(self, *, path: Path | None = None, url: str | None = None, collection: str, dim: int) -> None:
+    def __init__(
+        self, *, path: Path | None = None, url: str | None = None, collection: str, dim: int
+    ) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -43,7 +45,10 @@ class ChromaVectors:
             if url:
                 u = urlparse(url)
                 self.client = chromadb.HttpClient(
-                    host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=settings
+                    host=u.hostname or "127.0.0.1",
+                    port=u.port or 8000,
+                    ssl=u.scheme == "https",
+                    settings=settings,
                 )
                 self.client.heartbeat()
                 self.where = url
@@ -87,7 +92,10 @@ class ChromaVectors:
         if n == 0:
             return []
         res = self.col.query(
-            query_embeddings=[np.asarray(vector).tolist()], n_results=min(k, n), where=where, include=["distances"]
+            query_embeddings=[np.asarray(vector).tolist()],
+            n_results=min(k, n),
+            where=where,
+            include=["distances"],
         )
         ids = res["ids"][0]
         dists = (res.get("distances") or [[0.0] * len(ids)])[0]

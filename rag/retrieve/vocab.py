@@ -1394,3 +1394,22 @@ QUESTION_WORDS_EN = frozenset(
     "their they them he she should must can could would will shall please tell me list give name named "
     "according mentioned mention say says said much many".split()
 )
+
+#: English words that carry no subject matter of their own (verbs of asking, quantifiers, document
+#: words): when untranslated they say nothing; any other untranslated word names something the
+#: documents may not contain.
+GENERIC_EN = frozenset(
+    "ask asked asks asking required require requires need needs needed must should expected supposed planned "
+    "going want wants wanted does done doing make makes made take takes taken give given gives get gets got put "
+    "set keep kept according under regarding concerning about also still just only main key specific particular "
+    "overall general new current latest first second third last next many much more most some other another "
+    "various several each every own same different kind type types way ways thing things part parts role roles "
+    "list named called mentioned stated say says said document documents text section point clause item items "
+    "exactly actually really please there here whole total full certain related relevant involved included "
+    "include includes including contain contains containing cover covers covered concern concerns noted note "
+    "expect expects expected propose proposed proposes tell told show shows shown describe describes described "
+    "explain explains happen happens happened like such than then them they their these those this that what "
+    "whose whom which while within without into onto upon over after before during between among across toward "
+    "towards per via able possible possibly mainly especially particularly directly overall two three four five "
+    "apply applies applied applying".split()
+)

@@ -8,6 +8,7 @@ are kept: "Điều 5" and "điểm a" need them.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from rag.text.normalize import fold, search_key
@@ -47,5 +48,5 @@ def lexical_tokens(text: str, bigrams: bool = True) -> list[str]:
         if "/" in f and _DATE.fullmatch(f):
             tokens.append(f.rsplit("/", 1)[1])  # "20/5/2022" also matches a question about 2022
     if bigrams:
-        tokens.extend(f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False))
+        tokens.extend(f"{a}_{b}" for a, b in itertools.pairwise(folded))
     return tokens

@@ -36,7 +36,8 @@ def _encoder() -> Callable[[str], list[int]] | None:
     except Exception as exc:  # offline without a cache: estimate instead
         log.warning(
             "tiktoken cl100k_base is unavailable (%s); token counts are estimated. "
-            "Set TIKTOKEN_CACHE_DIR to a folder holding the encoding file.", exc
+            "Set TIKTOKEN_CACHE_DIR to a folder holding the encoding file.",
+            exc,
         )
         return None
     return functools.partial(enc.encode, disallowed_special=())

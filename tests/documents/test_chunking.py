@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.documents.chunking import Chunker
-from rag.documents.labels import section_label
+from rag.documents.labels import nodes_for, section_label
 from rag.documents.models import Chunk, Document, SectionKind
 from rag.documents.parser import PARSER_VERSION, parse_document
 from rag.text.tokens import count_tokens
@@ -64,13 +64,7 @@ def test_chunk_fields(corpus_docs: dict[str, Document], corpus_chunks: dict[str,
             assert node.kind == c.section_kind
             assert node.start <= c.start and c.end <= node.end
             assert c.text in c.embed_text
-            assert c.label.startswith(section_label([*_chain(doc, c.section_path)]))
-
-
-def _chain(doc: Document, path: list[str]) -> list:  # type: ignore[type-arg]
-    from rag.documents.labels import nodes_for
-
-    return nodes_for(doc, path)
+            assert c.label.startswith(section_label(nodes_for(doc, c.section_path)))
 
 
 def test_2395_chunk_for_point_b(corpus_chunks: dict[str, list[Chunk]]) -> None:
@@ -79,8 +73,13 @@ def test_2395_chunk_for_point_b(corpus_chunks: dict[str, list[Chunk]]) -> None:
     assert len(hits) == 1
     chunk = hits[0]
     assert chunk.section_path[:2] == ["2", "2.2"]
-    assert chunk.headings[:2] == ["2. Nhiệm vụ cụ thể", "2.2. Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp Quảng Ngãi"]
-    assert chunk.embed_text.startswith("Công văn số 2395/UBND-KTTH ngày 20/5/2022 của UBND tỉnh Quảng Ngãi\nV/v ")
+    assert chunk.headings[:2] == [
+        "2. Nhiệm vụ cụ thể",
+        "2.2. Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp Quảng Ngãi",
+    ]
+    assert chunk.embed_text.startswith(
+        "Công văn số 2395/UBND-KTTH ngày 20/5/2022 của UBND tỉnh Quảng Ngãi\nV/v "
+    )
     closing = [c for c in chunks if c.section_kind == K.CLOSING]
     assert len(closing) == 1 and closing[0].text.startswith("Yêu cầu các cơ quan")
     assert closing[0].label == "đoạn kết"
@@ -99,7 +98,9 @@ def test_table_rows_are_their_own_chunks(corpus_chunks: dict[str, list[Chunk]]) 
 def test_attached_plan_chunks_cite_the_plan(corpus_chunks: dict[str, list[Chunk]]) -> None:
     for c in corpus_chunks["997/QĐ-UBND"]:
         plan = c.section_path[0] in ("Kế hoạch", "Phần I", "Phần II", "Phần III", "Phần IV", "Đoạn kết")
-        assert c.embed_text.startswith("Kế hoạch ban hành kèm theo Quyết định số 997/QĐ-UBND") == plan, c.section_path
+        assert c.embed_text.startswith("Kế hoạch ban hành kèm theo Quyết định số 997/QĐ-UBND") == plan, (
+            c.section_path
+        )
 
 
 def test_chunk_ids_are_stable_and_content_addressed(corpus_docs: dict[str, Document]) -> None:

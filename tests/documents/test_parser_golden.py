@@ -194,7 +194,10 @@ def test_citation_label_attached_plan(corpus_docs: dict[str, Document]) -> None:
     assert "Kế hoạch ban hành kèm theo Quyết định số 997/QĐ-UBND" in label
     assert label.startswith("khoản 3 mục II Phần IV ")
     # The decision's own articles are cited as the decision, the plan's parts through it.
-    assert citation_label(doc, ["Điều 1"]) == "Điều 1 Quyết định số 997/QĐ-UBND ngày 29/5/2017 của UBND tỉnh Quảng Ngãi"
+    assert (
+        citation_label(doc, ["Điều 1"])
+        == "Điều 1 Quyết định số 997/QĐ-UBND ngày 29/5/2017 của UBND tỉnh Quảng Ngãi"
+    )
     assert "Kế hoạch ban hành kèm theo" in citation_label(doc, ["Kế hoạch"])
     assert "Kế hoạch ban hành kèm theo" in citation_label(doc, ["Đoạn kết"])
 
@@ -209,4 +212,6 @@ def test_citation_label_plan_issued_with_decision(corpus_docs: dict[str, Documen
 
 def test_citation_label_unknown_path_is_document_reference(corpus_docs: dict[str, Document]) -> None:
     doc = corpus_docs["350/QĐ-UBND"]
-    assert citation_label(doc, ["XX"]) == "Kế hoạch số 350/QĐ-UBND ngày 11/11/2021 của UBND tỉnh Thừa Thiên Huế"
+    assert (
+        citation_label(doc, ["XX"]) == "Kế hoạch số 350/QĐ-UBND ngày 11/11/2021 của UBND tỉnh Thừa Thiên Huế"
+    )

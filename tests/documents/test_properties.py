@@ -17,14 +17,17 @@ from rag.text.normalize import BOILERPLATE_LINES
 from tests.conftest import assert_chunks_cover, assert_sections_nested, reference_clean
 
 CHUNKERS = (Chunker(512), Chunker(40))
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run, so the suite is deterministic.
+SETTINGS = settings(
+    max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 _SPECIAL = list(
     "\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u202f\u3000\u00d0\t\r\x00\x01\x07\x0b\x0c\x1b\x7f"
 )
 _VIET = "Điều khoản điểm mục Phần Chương Quyết định Kế hoạch Ủy ban nhân dân tỉnh Quảng Ngãi hoà thuỷ ./."
 _WORD = st.sampled_from(
-    _VIET.split() + ["2030.", "2.1", "a)", "-", "+", "(1)", "**x**", "|", "---", "của", "và"]
+    [*_VIET.split(), "2030.", "2.1", "a)", "-", "+", "(1)", "**x**", "|", "---", "của", "và"]
 )
 
 MARKERS = [
@@ -160,7 +163,7 @@ def test_hard_wrapped_texts(raw: str) -> None:
     check_document(raw)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(st.lists(structured_line, min_size=1, max_size=30).map("\n".join))
 def test_parse_is_deterministic(raw: str) -> None:
     first, second = _parse(raw), _parse(raw)

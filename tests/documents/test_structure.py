@@ -27,7 +27,9 @@ def _text(doc: Document, *path: str) -> str:
     return doc.text[node.start : node.end]
 
 
-@pytest.mark.parametrize("number", ["2395/UBND-KTTH", "39/KH-UBND", "25/QĐ-UBND", "350/QĐ-UBND", "997/QĐ-UBND"])
+@pytest.mark.parametrize(
+    "number", ["2395/UBND-KTTH", "39/KH-UBND", "25/QĐ-UBND", "350/QĐ-UBND", "997/QĐ-UBND"]
+)
 def test_sections_nested_inside_text(corpus_docs: dict[str, Document], number: str) -> None:
     doc = corpus_docs[number]
     assert_sections_nested(doc)
@@ -40,7 +42,16 @@ def test_sections_nested_inside_text(corpus_docs: dict[str, Document], number: s
 
 def test_2395_tree(corpus_docs: dict[str, Document]) -> None:
     doc = corpus_docs["2395/UBND-KTTH"]
-    assert _labels(doc.sections) == ["Phần đầu", "Kính gửi", "Mở đầu", "1", "2", "Đoạn kết", "Nơi nhận", "Chữ ký"]
+    assert _labels(doc.sections) == [
+        "Phần đầu",
+        "Kính gửi",
+        "Mở đầu",
+        "1",
+        "2",
+        "Đoạn kết",
+        "Nơi nhận",
+        "Chữ ký",
+    ]
     assert [s.kind for s in doc.sections] == [
         K.HEADER, K.RECIPIENTS, K.PREAMBLE, K.NUMBER, K.NUMBER, K.CLOSING, K.DISTRIBUTION, K.SIGNATURE,
     ]  # fmt: skip
@@ -51,7 +62,10 @@ def test_2395_tree(corpus_docs: dict[str, Document]) -> None:
     assert _labels(_node(doc, "2", "2.2").children) == ["a", "b", "c"]
     assert _labels(_node(doc, "2", "2.1", "b").children) == ["-1", "-2"]
     assert _node(doc, "2", "2.3").children == []  # a paragraph, no items
-    assert _node(doc, "2", "2.2").heading == "Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp Quảng Ngãi"
+    assert (
+        _node(doc, "2", "2.2").heading
+        == "Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp Quảng Ngãi"
+    )
     assert "tuyến container trung chuyển quốc tế" in _text(doc, "2", "2.2", "b")
 
 
@@ -179,15 +193,19 @@ def test_997_wrapped_year_is_not_a_section(corpus_docs: dict[str, Document]) -> 
     doc = corpus_docs["997/QĐ-UBND"]
     assert not any("2030" in path[-1] for path, _ in doc.iter_sections())
     item = _text(doc, "Phần IV", "II", "18")
-    assert "đến năm 2020 và tầm nhìn 2030.\n- Thông qua" in item  # the wrapped line joined back into its sentence
+    assert (
+        "đến năm 2020 và tầm nhìn 2030.\n- Thông qua" in item
+    )  # the wrapped line joined back into its sentence
     assert "\n2030." not in doc.text
 
 
 def test_997_hard_wraps_repaired(corpus_docs: dict[str, Document]) -> None:
     doc = corpus_docs["997/QĐ-UBND"]
     assert "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015;" in doc.text.splitlines()
-    assert _text(doc, "Phần IV", "II", "19").splitlines()[0].startswith(
-        "19. Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp"
+    assert (
+        _text(doc, "Phần IV", "II", "19")
+        .splitlines()[0]
+        .startswith("19. Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp")
     )
     assert "|" not in doc.text
 
@@ -206,7 +224,9 @@ def test_numbers_only_in_sequence() -> None:
 
 
 def test_roman_and_alpha_ambiguity() -> None:
-    doc = _parse("Mở đầu.\nA. Phần A\nB. Phần B\nC. Phần C\nI. Mục một\nII. Mục hai\nIII. Ba\nIV. Bốn\nV. Năm\n")
+    doc = _parse(
+        "Mở đầu.\nA. Phần A\nB. Phần B\nC. Phần C\nI. Mục một\nII. Mục hai\nIII. Ba\nIV. Bốn\nV. Năm\n"
+    )
     assert _labels(doc.sections) == ["Mở đầu", "A", "B", "C"]
     assert _labels(_node(doc, "C").children) == ["I", "II", "III", "IV", "V"]
     assert _node(doc, "C", "V").kind == K.ROMAN
