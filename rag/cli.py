@@ -219,6 +219,9 @@ def _register_commands() -> None:
 
 _register_commands()
 
+from rag.bench.cli import bench_command  # noqa: E402, I001
+main.add_command(bench_command)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -22,6 +22,18 @@ _SPLIT = re.compile(
 MAX_QUOTE = 600
 
 
+def _exact_tokens(phrase: str) -> list[str]:
+    """Tokens a translated phrase must match exactly: its words with their diacritics ('lương' is not
+    'lượng') and its word pairs in order ('kinh thành' is not 'kinh tế ... thành phố')."""
+    from rag.text.tokenize import words
+
+    ws = words(phrase)
+    out = [("o:" + w) if fold(w) != w else w for w in ws]
+    folded = [fold(w) for w in ws]
+    out += [f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False)]
+    return out
+
+
 @dataclass
 class Span:
     chunk: Chunk
@@ -72,6 +84,39 @@ class EvidenceScorer:
         self.total = sum(self.weights.values()) or 1.0
         self.phrase_total = sum(self.phrases.values())
 
+        # English questions: one concept per English term, present when any of its translations is.
+        self.concepts: list[tuple[float, list[list[str]]]] = []
+        if query.concepts:
+            for alts in query.concepts:
+                toks = [_exact_tokens(a) for a in alts]
+                toks = [t for t in toks if t]
+                if not toks:
+                    continue
+                rarity = max(sum(self._idf_of(t) for t in alt) / len(alt) for alt in toks)
+                framing = max(
+                    query.tokens.get(t, 1.0) for alt in lexical_tokens(" ".join(alts)) for t in [alt]
+                )
+                self.concepts.append((rarity * min(framing, 1.0), toks))
+            for name in [w for w in query.soft_tokens if not known(w) and w not in GENERIC_EN and len(w) > 3]:
+                self.concepts.append((idf(name), [[name]]))  # never in the documents: always missing
+            for name in query.names:
+                self.concepts.append((max(idf(t) for t in name.split()), [name.split()]))
+
+    def _idf_of(self, tok: str) -> float:
+        base = tok[2:] if tok.startswith("o:") else tok
+        return self.idf(fold(base.split("_")[0]))
+
+    def _concept_coverage(self, present: set[str]) -> float:
+        total = sum(w for w, _ in self.concepts) or 1.0
+        got = 0.0
+        for w, alts in self.concepts:
+            best = 0.0
+            for alt in alts:
+                mass = sum(self._idf_of(t) for t in alt) or 1.0
+                best = max(best, sum(self._idf_of(t) for t in alt if t in present) / mass)
+            got += w * (1.0 if best >= 0.99 else best * 0.8)
+        return got / total
+
     def _present(self, tok: str, present: set[str]) -> bool:
         if tok in present:
             return True
@@ -81,12 +126,19 @@ class EvidenceScorer:
         """IDF-weighted share of the question's words (and, half, of its phrases) found in ``text``;
         a year or figure the question names and the text lacks halves it."""
         present = set(lexical_tokens(text))
-        uni = sum(w for t, w in self.weights.items() if self._present(t, present)) / self.total
-        if self.phrase_total > 0:
-            phr = sum(w for t, w in self.phrases.items() if t in present) / self.phrase_total
-            cov = 0.6 * uni + 0.4 * phr
+        if self.concepts:
+            cov = self._concept_coverage(present)
+            codes = [t for t in self.weights if t.startswith("c:")]
+            if codes and not all(t in present for t in codes):
+                cov *= 0.5
         else:
-            cov = uni
+            uni = sum(w for t, w in self.weights.items() if self._present(t, present)) / self.total
+            if self.phrase_total > 0:
+                # Phrases reward word order; they cannot make up for missing words.
+                phr = sum(w for t, w in self.phrases.items() if t in present) / self.phrase_total
+                cov = uni * (0.7 + 0.3 * phr)
+            else:
+                cov = uni
         missing_numbers = [
             n for n in self.query.numbers if n not in present and n.replace(",", ".") not in present
         ]

@@ -38,6 +38,7 @@ class Query:
     terms: list[str] = field(default_factory=list)  # folded content words, for locating answers
     translations: list[str] = field(default_factory=list)  # Vietnamese phrases an English question maps to
     soft_tokens: set[str] = field(default_factory=set)  # untranslated English words: retrieval hints only
+    concepts: list[list[str]] = field(default_factory=list)  # English: alternatives per English term
     expansion_tokens: set[str] = field(default_factory=set)  # added by abbreviation expansion only
     alternatives: dict[str, list[list[str]]] = field(default_factory=dict)  # "khdt" → [["ke","hoach",...]]
     numbers: list[str] = field(default_factory=list)  # years and figures the answer must be about
@@ -275,20 +276,26 @@ _EN_MAX = max(len(k.split()) for k in ENGLISH)
 def translate_english(text: str) -> tuple[list[str], list[str]]:
     """(Vietnamese phrases, leftover words) for an English question: longest phrases first;
     capitalized leftovers are kept as proper names (Dung Quat, Ly Son)."""
+    groups, leftovers = translate_groups(text)
+    return [p for _, alts in groups for p in alts], leftovers
+
+
+def translate_groups(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
+    """Like translate_english, keeping each English term with its alternative translations."""
     raw_words = re.findall(r"[A-Za-z0-9'&\-/]+", re.sub(r"'s\b", "", text))
     words = [w.lower().strip("'") for w in raw_words]
-    phrases: list[str] = []
+    phrases: list[tuple[str, tuple[str, ...]]] = []
     leftovers: list[str] = []
     i = 0
     while i < len(words):
         for n in range(min(_EN_MAX, len(words) - i), 0, -1):
             cand = " ".join(words[i : i + n])
             if cand in ENGLISH:
-                phrases.extend(ENGLISH[cand])
+                phrases.append((cand, ENGLISH[cand]))
                 i += n
                 break
             if n == 1 and cand.endswith("s") and cand[:-1] in ENGLISH:
-                phrases.extend(ENGLISH[cand[:-1]])
+                phrases.append((cand, ENGLISH[cand[:-1]]))
                 i += 1
                 break
         else:
@@ -324,6 +331,17 @@ _TIME_KINDS: tuple[tuple[str, str], ...] = (
     ("period", r"\b(tu nam nao den nam nao|giai doan nao|keo dai|which period|what period|from when)"),
     ("year", r"\b(nam nao|nam bao nhieu|which year|what year|in what year)"),
 )
+_EN_FRAME = frozenset(
+    "where location venue when time date deadline due responsible responsibility lead leads task tasks duties "
+    "role tasked assigned".split()
+) | {"in charge", "how often", "what time", "which month", "which year"}
+
+
+def leftovers_of(text: str) -> list[str]:
+    """English words the vocabulary does not translate (proper names among them)."""
+    return translate_groups(text)[1]
+
+
 _LIST_PATTERN = (
     r"\b(nhung (gi|viec|nhiem vu|noi dung|hoat dong)|viec gi|nhiem vu gi|nhiem vu (cua|nao)|lam gi|"
     r"duoc giao (gi|nhung)|what (tasks|duties|are the tasks)|which tasks|what (must|should|does|do|is) .* (do|tasked|asked|assigned|required)|"
@@ -375,8 +393,11 @@ def analyze(question: str) -> Query:
 
     stop = QUESTION_WORDS_VI
     if lang == "en":
-        phrases, leftovers = translate_english(text)
+        groups, leftovers = translate_groups(text)
+        phrases = [p for _, alts in groups for p in alts]
         q.translations = phrases
+        # Question-frame terms ("where", "deadline", "responsible") say what is asked, not about what.
+        q.concepts = [list(alts) for key, alts in groups if key not in _EN_FRAME]
         for p in phrases:
             add(lexical_tokens(p), 1.0)
         proper = [w for w in leftovers if w[:1].isupper() or any(c.isdigit() for c in w)]
@@ -430,5 +451,13 @@ def analyze(question: str) -> Query:
     # "Sở Kế hoạch và Đầu tư" also contains "kế hoạch": keep only the longest names found.
     q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]
     q.names = proper_names(text)
+    if lang == "en":
+        # Title Case in English is no proper name unless the words stayed untranslated.
+        left = {fold(w).lower() for w in q.soft_tokens} | {
+            fold(t).lower() for t in lexical_tokens(" ".join(w for w in leftovers_of(text)), bigrams=False)
+        }
+        # A name the vocabulary translates ("Da Nang", "State Bank") is looked for in its Vietnamese form.
+        places = {fold(k).lower(): fold(v[0]).lower() for k, v in ENGLISH.items() if v and v[0][:1].isupper()}
+        q.names = [places.get(n, n) for n in q.names if all(w in left for w in n.split()) or n in places]
     q.terms = [t for t in q.tokens if ":" not in t and "_" not in t and t not in stop and len(t) > 1]
     return q
