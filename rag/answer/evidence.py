@@ -6,6 +6,7 @@ a span; it drives quote selection and abstention ("no basis found" when nothing 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ def _exact_tokens(phrase: str) -> list[str]:
     ws = words(phrase)
     out = [("o:" + w) if fold(w) != w else w for w in ws]
     folded = [fold(w) for w in ws]
-    out += [f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False)]
+    out += [f"{a}_{b}" for a, b in itertools.pairwise(folded)]
     return out
 
 
