@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Protocol
 
@@ -117,12 +118,50 @@ class SentenceTransformerEmbedder:
         self.dim = int(dim or len(self.embed_query("x")))
         self.max_tokens = int(getattr(self._model, "max_seq_length", 512) or 512)
 
+    def _model_tokens(self, text: str) -> int:
+        tokenizer = getattr(self._model, "tokenizer", None)
+        if tokenizer is None:
+            return 0
+        return len(tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+    def _windows(self, text: str) -> list[str]:
+        """``text`` cut at sentence ends into pieces within the model's own token limit (the chunk
+        budget is counted with tiktoken; a model with a smaller window must not truncate silently)."""
+        limit = self.max_tokens - 8
+        if self._model_tokens(self.passage_prefix + text) <= limit:
+            return [text]
+        pieces: list[str] = []
+        current = ""
+        for sentence in re.split(r"(?<=[.;:!?\n])\s+", text):
+            candidate = f"{current} {sentence}".strip()
+            if current and self._model_tokens(self.passage_prefix + candidate) > limit:
+                pieces.append(current)
+                current = sentence
+            else:
+                current = candidate
+        if current:
+            pieces.append(current)
+        return pieces
+
     def embed_documents(self, texts: list[str]) -> Vectors:
+        """One normalized vector per text; a text over the model's limit is embedded window by
+        window and its vector is the normalized mean of the windows'."""
+        windows = [self._windows(t) for t in texts]
+        flat = [w for ws in windows for w in ws]
         vecs = self._model.encode(
-            [self.passage_prefix + t for t in texts], batch_size=self.batch_size,
-            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
-        )  # fmt: skip
-        return np.asarray(vecs, dtype=np.float32)
+            [self.passage_prefix + t for t in flat],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+        i = 0
+        for row, ws in enumerate(windows):
+            mean = np.asarray(vecs[i : i + len(ws)], dtype=np.float32).mean(axis=0)
+            out[row] = mean / (np.linalg.norm(mean) or 1.0)
+            i += len(ws)
+        return out
 
     def embed_query(self, text: str) -> Vectors:
         vec = self._model.encode(
