@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from rag.documents.chunking import Chunker
 from rag.index.embedder import DenseUnavailable, Embedder, SentenceTransformerEmbedder
 from rag.index.generations import Generation, active_name, open_active
-from rag.index.vectors import ChromaVectors, collection_name
+from rag.index.vectors import ChromaVectors, VectorStoreError, collection_name
 from rag.ingest import Ingestor
 from rag.retrieve.rerank import CrossEncoderReranker, Reranker
 from rag.settings import Settings
@@ -36,7 +37,11 @@ class App:
     _reranker: Reranker | None = None
     _reranker_loaded: bool = False
     reranker_note: str = ""
+    _vectors_retry_at: float | None = None  # when the vector store was unreachable: try again then
     _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    #: Seconds between attempts to reach a vector store that could not be reached.
+    VECTORS_RETRY_S = 5.0
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> App:
@@ -140,9 +145,11 @@ class App:
             gen = self.generation()
             cached = self._searcher
             if cached is not None and cached.generation is gen:
-                return cached
+                retry = self._vectors_retry_at is not None and time.monotonic() >= self._vectors_retry_at
+                if not retry or self._reach_vectors() is None:  # still down: keep the lexical searcher
+                    return cached
             emb = self.embedder
-            vectors = self.vectors() if gen is not None and gen.manifest.get("dense_model") else None
+            vectors = self._reach_vectors() if gen is not None and gen.manifest.get("dense_model") else None
             searcher = HybridSearcher(
                 gen,
                 embedder=emb if vectors else None,
@@ -152,6 +159,24 @@ class App:
             )
             self._searcher = searcher
             return searcher
+
+    def _reach_vectors(self) -> ChromaVectors | None:
+        """The vector store, or None while it cannot be reached (a `chroma run` server that is down):
+        answers then come from BM25 alone, ``dense_note`` says why, and it is tried again after
+        VECTORS_RETRY_S."""
+        try:
+            vectors = self.vectors()
+        except VectorStoreError as exc:
+            if self._vectors_retry_at is None:
+                log.warning("dense retrieval off until the vector store is back: %s", exc)
+            self.dense_note = f"Dense retrieval is off for now: {exc}"
+            self._vectors_retry_at = time.monotonic() + self.VECTORS_RETRY_S
+            return None
+        if self._vectors_retry_at is not None:
+            log.warning("the vector store is back: dense retrieval is on")
+            self._vectors_retry_at = None
+            self.dense_note = f"Model: {self.settings.embedding_model}."
+        return vectors
 
     def chain(self) -> AnswerChain:
         from rag.chain import build_chain

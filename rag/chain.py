@@ -102,11 +102,17 @@ class AnswerChain(Runnable[ChainInput, Answer]):
             "llm": llm_used,
         }
 
-    def _notices(self) -> list[str]:
+    def _notices(self, result: SearchResult | None = None) -> list[str]:
         notes = []
         if not self.searcher().dense_active:
             notes.append(
                 "Tìm kiếm ngữ nghĩa (dense) đang tắt: " + (self.app.dense_note or "chưa có mô hình nhúng.")
+            )
+        elif result is not None and result.dense_error:
+            where = getattr(self.searcher().vectors, "where", "")
+            notes.append(
+                f"Tìm kiếm ngữ nghĩa (dense) tạm thời lỗi: không truy vấn được kho vector Chroma {where} "
+                f"({result.dense_error}); câu trả lời chỉ dựa trên tìm kiếm từ khóa (BM25)."
             )
         if self.llm is None and self.llm_note:
             notes.append(self.llm_note)
@@ -133,7 +139,7 @@ class AnswerChain(Runnable[ChainInput, Answer]):
         t1 = time.perf_counter()
         answer: Answer | None = None
         llm_used = False
-        notices = self._notices()
+        notices = self._notices(result)
         if self.llm is not None and result.hits:
             gen = self.searcher().generation
             assert gen is not None

@@ -130,7 +130,12 @@ def parse_section_ref(ref: str) -> list[str]:
     """'2/2.2/b', '2 > 2.2 > b' or a JSON list → ['2', '2.2', 'b']."""
     ref = ref.strip()
     if ref.startswith("["):
-        return [str(x) for x in json.loads(ref)]
+        try:
+            items = json.loads(ref)
+        except (ValueError, RecursionError):  # not JSON after all (e.g. '[abc', '[[[[...'): a label
+            items = None
+        if isinstance(items, list):
+            return [str(x) for x in items]
     for sep in (">", "/", ","):
         if sep in ref:
             return [p.strip() for p in ref.split(sep) if p.strip()]

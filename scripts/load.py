@@ -16,6 +16,8 @@ error or when the RSS grew by more than --max-growth-mb between the end of the w
 docs/reliability.md has the figures measured on the reference machine.
 """
 
+# ruff: noqa: E402 - the rag imports come after the path set-up below
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +26,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +43,15 @@ import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python scripts/load.py` from a checkout without `pip install -e .`
+    sys.path.insert(0, str(ROOT))
+
+# The benchmark (rag/bench/load.py) measures the QPS of /api/ask under uvicorn; this script drives
+# `rag serve` with the whole request mix and checks errors and memory. It reuses the benchmark's
+# port helper and percentile definition, so that the figures of both are comparable.
+from rag.bench.load import free_port
+from rag.evaluation.metrics import percentile
+
 MODEL_ID = "rag-vn-docs"
 
 #: Questions the clients cycle through: diacritics, none, English, a document number, no answer.
@@ -58,12 +68,6 @@ QUESTIONS = [
 
 
 # --- the server under test ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_env(index_dir: Path, corpus_dir: Path, port: int, **extra: str) -> dict[str, str]:
@@ -91,7 +95,9 @@ def server_env(index_dir: Path, corpus_dir: Path, port: int, **extra: str) -> di
 class ServerProcess:
     """`rag serve` as a child process (its own process group), its output in a log file."""
 
-    def __init__(self, workdir: Path, env: dict[str, str], *, log_level: str = "warning", name: str = "serve") -> None:
+    def __init__(
+        self, workdir: Path, env: dict[str, str], *, log_level: str = "warning", name: str = "serve"
+    ) -> None:
         self.workdir = workdir
         self.env = env
         self.port = int(env["RAG_PORT"])
@@ -104,7 +110,12 @@ class ServerProcess:
         cmd = [sys.executable, "-m", "rag.cli", "serve", "--log-level", self.log_level]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                cmd, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                cmd,
+                cwd=self.workdir,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         return self
 
@@ -172,7 +183,9 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -216,7 +229,11 @@ def _chat(c: httpx.Client, rng: random.Random) -> httpx.Response:
 
 
 def _chat_stream(c: httpx.Client, rng: random.Random) -> httpx.Response:
-    body = {"model": MODEL_ID, "stream": True, "messages": [{"role": "user", "content": rng.choice(QUESTIONS)}]}
+    body = {
+        "model": MODEL_ID,
+        "stream": True,
+        "messages": [{"role": "user", "content": rng.choice(QUESTIONS)}],
+    }
     with c.stream("POST", "/v1/chat/completions", json=body) as r:
         done = False
         for line in r.iter_lines():
@@ -239,7 +256,9 @@ def operations(base: httpx.Client) -> list[Op]:
         stack = list(tree.json()["tree"])
         while stack:
             node = stack.pop()
-            sections.append(f"{quote(doc_id, safe='')}/sections/" + "/".join(quote(p, safe="") for p in node["path"]))
+            sections.append(
+                f"{quote(doc_id, safe='')}/sections/" + "/".join(quote(p, safe="") for p in node["path"])
+            )
             stack.extend(node["children"])
     if not ids or not sections:
         raise RuntimeError("the server lists no documents: nothing to read")
@@ -264,7 +283,9 @@ def operations(base: httpx.Client) -> list[Op]:
     ]
 
 
-def _client_loop(url: str, headers: dict[str, str], ops: list[Op], until: float, rec: Recorder, seed: int) -> None:
+def _client_loop(
+    url: str, headers: dict[str, str], ops: list[Op], until: float, rec: Recorder, seed: int
+) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=url, headers=headers, timeout=60) as c:
         while time.monotonic() < until:
@@ -283,11 +304,15 @@ def _client_loop(url: str, headers: dict[str, str], ops: list[Op], until: float,
                     rec.add(Sample(name, 0, ms), f"{type(exc).__name__}: {exc}")
 
 
-def run_clients(url: str, headers: dict[str, str], ops: list[Op], clients: int, seconds: float, seed: int) -> Recorder:
+def run_clients(
+    url: str, headers: dict[str, str], ops: list[Op], clients: int, seconds: float, seed: int
+) -> Recorder:
     rec = Recorder()
     until = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=_client_loop, args=(url, headers, ops, until, rec, seed * 1000 + i), daemon=True)
+        threading.Thread(
+            target=_client_loop, args=(url, headers, ops, until, rec, seed * 1000 + i), daemon=True
+        )
         for i in range(clients)
     ]
     for t in threads:
@@ -327,13 +352,9 @@ class RSSSampler:
 # --- figures -----------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile, interpolated as the benchmark's (rag.evaluation.metrics); 0 when empty."""
+    return round(percentile(values, q) or 0.0, 1)
 
 
 def summarize(rec: Recorder, seconds: float) -> dict[str, Any]:
@@ -348,9 +369,9 @@ def summarize(rec: Recorder, seconds: float) -> dict[str, Any]:
             "requests": len(ss),
             "server_errors": sum(1 for s in ss if s.status == 0 or s.status >= 500),
             "other_non_2xx": sum(1 for s in ss if 300 <= s.status < 500),
-            "p50_ms": round(percentile(ok, 50), 1),
-            "p95_ms": round(percentile(ok, 95), 1),
-            "p99_ms": round(percentile(ok, 99), 1),
+            "p50_ms": pct(ok, 50),
+            "p95_ms": pct(ok, 95),
+            "p99_ms": pct(ok, 99),
             "max_ms": round(max(ok, default=0.0), 1),
             "mean_ms": round(statistics.fmean(ok), 1) if ok else 0.0,
         }
@@ -373,7 +394,9 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"\n{result['clients']} clients × {result['seconds']:g} s (after {result['warmup']:g} s of warm-up): "
           f"{result['requests']} requests, {result['requests_per_s']} req/s, "
           f"{result['server_errors']} server errors, {result['other_non_2xx']} other non-2xx")  # fmt: skip
-    print(f"{'endpoint':42} {'n':>6} {'5xx':>4} {'4xx':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(
+        f"{'endpoint':42} {'n':>6} {'5xx':>4} {'4xx':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    )
     for name, e in result["endpoints"].items():
         print(f"{name:42} {e['requests']:>6} {e['server_errors']:>4} {e['other_non_2xx']:>4} "
               f"{e['p50_ms']:>8.1f} {e['p95_ms']:>8.1f} {e['p99_ms']:>8.1f} {e['max_ms']:>8.1f}")  # fmt: skip
@@ -439,7 +462,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not result["requests"]:
             problems.append("no request completed")
         if sampler is not None:
-            during = sampler.between(t_start, t_end) + [start_rss, end_rss]
+            during = [*sampler.between(t_start, t_end), start_rss, end_rss]
             result["rss_mb"] = {
                 "ready": _mb(ready_rss),
                 "start": _mb(start_rss),

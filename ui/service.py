@@ -231,7 +231,9 @@ class UIService:
         if not keys:
             return not s.api_keys.strip()
         given = (key or "").strip().encode()
-        return any(hmac.compare_digest(given, k.encode()) for k in keys)
+        # Compare with every key (no early exit), each in constant time.
+        matches = [hmac.compare_digest(given, k.encode()) for k in keys]
+        return any(matches)
 
     def export_gold(self, folder: Path) -> tuple[Path, int]:
         """FeedbackStore.gold_candidates() as JSONL in ``folder``; returns the file and line count."""

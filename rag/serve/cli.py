@@ -22,15 +22,19 @@ When the index is empty, RAG_CORPUS_DIR is indexed first. Set RAG_API_KEYS (and 
 for uploads) to require 'Authorization: Bearer KEY'.
 
 One worker: a process holds one embedded Chroma client, which must not be shared between
-processes. Several workers (`uvicorn --factory rag.serve.server:from_env --workers N`) need a
-Chroma server (`chroma run --path index/chroma`) and RAG_CHROMA_URL; rate limits and MCP sessions
-are then per worker.
+processes. Several workers (`uvicorn --factory rag.serve.server:from_env --workers N
+--http h11`) need a Chroma server (`chroma run --path index/chroma`) and RAG_CHROMA_URL; rate
+limits and MCP sessions are then per worker.
 
 \b
 Examples:
   rag serve
   RAG_API_KEYS=k1,k2 RAG_ADMIN_KEYS=adm rag serve --port 8080
 """
+
+
+#: Largest request line + headers `rag serve` accepts (h11 answers 400 above it).
+MAX_HEAD_BYTES = 16 * 1024
 
 
 def _prepare(app: App, ingest: bool) -> None:
@@ -94,4 +98,7 @@ def serve_command(host: str | None, port: int | None, no_ingest: bool, log_level
     app = App.from_settings(settings)
     _prepare(app, ingest=not no_ingest)
     _banner(app, settings.host, settings.port)
-    uvicorn.run(create_app(app), host=settings.host, port=settings.port, workers=1, log_level=log_level)
+    # h11 rather than httptools: h11 refuses a request line + headers over 16 KB, httptools buffers
+    # headers of any size (a client could fill the memory); bodies are limited by SecurityMiddleware.
+    uvicorn.run(create_app(app), host=settings.host, port=settings.port, workers=1, log_level=log_level,
+                http="h11", h11_max_incomplete_event_size=MAX_HEAD_BYTES)  # fmt: skip

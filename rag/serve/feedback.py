@@ -82,13 +82,16 @@ class FeedbackStore:
         a 'correct' answer proposes its citations as gold; the others are marked for review."""
         out = []
         for row in reversed(self.recent(limit=100000)):
-            ans = row["answer"]
+            ans = row["answer"] if isinstance(row["answer"], dict) else {}
+            # The answer object comes from the client: one malformed row must not break the export.
+            cited = ans.get("citations")
             gold = (
                 [
                     {"doc_number": c.get("doc_number"), "section_path": c.get("section_path")}
-                    for c in ans.get("citations", [])
+                    for c in cited
+                    if isinstance(c, dict)
                 ]
-                if row["verdict"] == "correct"
+                if row["verdict"] == "correct" and isinstance(cited, list)
                 else []
             )
             out.append(
