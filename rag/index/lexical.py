@@ -56,10 +56,19 @@ class LexicalIndex:
         vocab: dict[str, int] = {}
         ids_parts: list[npt.NDArray[np.int32]] = []
         tf_parts: list[npt.NDArray[np.float32]] = []
+        rows_per_part: list[int] = []
         lengths: list[int] = []
         row_sizes: list[int] = []
         pending_ids: list[npt.NDArray[np.int32]] = []
         pending_tf: list[npt.NDArray[np.float32]] = []
+
+        def flush() -> None:
+            ids_parts.append(np.concatenate(pending_ids))
+            tf_parts.append(np.concatenate(pending_tf))
+            rows_per_part.append(len(pending_ids))
+            pending_ids.clear()
+            pending_tf.clear()
+
         for tokens in token_lists:
             tokens = tokens or [""]
             ids = np.fromiter(
@@ -71,21 +80,16 @@ class LexicalIndex:
             lengths.append(len(tokens))
             row_sizes.append(len(uniq))
             if len(pending_ids) >= 4096:  # few large arrays rather than millions of small ones
-                ids_parts.append(np.concatenate(pending_ids))
-                tf_parts.append(np.concatenate(pending_tf))
-                pending_ids, pending_tf = [], []
+                flush()
         if pending_ids:
-            ids_parts.append(np.concatenate(pending_ids))
-            tf_parts.append(np.concatenate(pending_tf))
+            flush()
         n_docs = len(lengths)
         (directory / "size").write_text(str(n_docs))
         if n_docs == 0:
             (directory / "df.json").write_text("{}")
             return LexicalIndex(None, 0)
         col = np.concatenate(ids_parts)
-        del ids_parts
-        tf = np.concatenate(tf_parts)
-        del tf_parts
+        ids_parts.clear()
         n_vocab = len(vocab)
         doc_freq = np.bincount(col, minlength=n_vocab)
         # Document frequencies of plain (folded unigram) tokens, for IDF-weighted evidence scoring.
@@ -93,16 +97,23 @@ class LexicalIndex:
         (directory / "df.json").write_text(json.dumps(df, ensure_ascii=False))
         k1, b = 1.2, 0.75
         length = np.asarray(lengths, dtype=np.float64)
-        avg_len = float(length.mean())
+        norm = k1 * ((1 - b) + b * length / float(length.mean()))
         idf = np.log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
+        sizes = np.asarray(row_sizes, dtype=np.int64)
         row_ptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(row_sizes, out=row_ptr[1:])
-        row_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(row_ptr))
-        norm = k1 * ((1 - b) + b * length / avg_len)
-        data = (idf[col].astype(np.float64) * (tf / (norm[row_of] + tf))).astype(np.float32)
-        del row_of, tf
-        matrix = sp.csr_matrix((data, col, row_ptr), shape=(n_docs, n_vocab)).tocsc()
+        np.cumsum(sizes, out=row_ptr[1:])
+        # Scores part by part (bm25s' arithmetic: float64, stored as float32): no corpus-sized temporaries.
+        data = np.empty(len(col), dtype=np.float32)
+        pos = row = 0
+        for rows in rows_per_part:
+            tf = tf_parts.pop(0)
+            end = pos + len(tf)
+            part_norm = np.repeat(norm[row : row + rows], sizes[row : row + rows])
+            data[pos:end] = idf[col[pos:end]].astype(np.float64) * (tf / (part_norm + tf))
+            pos, row = end, row + rows
+        matrix = sp.csr_matrix((data, col, row_ptr), shape=(n_docs, n_vocab))
         del data, col
+        matrix = matrix.tocsc()
         if "" not in vocab:
             vocab[""] = n_vocab  # as bm25s' create_empty_token; never queried (scores() skips "")
         retriever = bm25s.BM25(k1=k1, b=b)

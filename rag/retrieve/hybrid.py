@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -20,6 +22,9 @@ from rag.text.normalize import fold
 from rag.text.tokenize import code_key
 
 _META_VALUES = frozenset(k.value for k in META_KINDS)
+_YEAR = re.compile(r"(19[5-9]\d|20\d\d)")
+_ISSUER_PLACE = re.compile(r"(?:tinh|thanh pho|tp\.?)\s+([a-z][a-z -]*)$")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,6 +60,7 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     scoped_docs: list[str] = field(default_factory=list)  # documents the question named
     reranked: bool = False
+    dense_error: str | None = None  # why dense retrieval failed for this query (vector store down)
 
 
 class HybridSearcher:
@@ -62,6 +68,8 @@ class HybridSearcher:
 
     RRF_K = 60
     POOL = 100
+    YEAR_PRIOR = 1.3  # lexical score factor for documents issued in a year the question names
+    PLACE_PRIOR = 1.5  # ... for documents issued by a province or city the question names
 
     def __init__(
         self,
@@ -94,6 +102,12 @@ class HybridSearcher:
             dt.date.fromisoformat(d["issued_date"]) if d["issued_date"] else None for d in self.docs
         ]
         self._number = [code_key(d["number"]) if d["number"] else "" for d in self.docs]
+        self._year = np.array([d.year if d else 0 for d in self._date], dtype=np.int32)
+        # The province or city of each issuer ("ubnd tinh quang ngai" → "quang ngai").
+        self._place = [m.group(1).strip() if (m := _ISSUER_PLACE.search(s)) else "" for s in self._issuer]
+        places = sorted({p for p in self._place if p}, key=len, reverse=True)
+        self._place_re = re.compile(r"\b(" + "|".join(map(re.escape, places)) + r")\b") if places else None
+        self._dense_failing = False  # log a vector store failure once, not on every query
 
     @property
     def dense_active(self) -> bool:
@@ -128,6 +142,26 @@ class HybridSearcher:
             ok &= np.array([d is not None and d <= filters.date_to for d in self._date], dtype=bool)
         return ok
 
+    def year_docs(self, query: Query) -> npt.NDArray[np.bool_] | None:
+        """Documents issued in a year the question names ("năm 2014", "the 2014 plan"); None when
+        it names none, or when every document or none was issued then (no preference)."""
+        years = {int(x) for x in (*query.numbers, *query.doc_numbers) if _YEAR.fullmatch(x)}
+        if not years or not len(self._year):
+            return None
+        same = np.isin(self._year, list(years))
+        return same if same.any() and not same.all() else None
+
+    def place_docs(self, query: Query) -> npt.NDArray[np.bool_] | None:
+        """Documents whose issuer is in a province or city the question names; None when it names
+        none, or when every document or none is from there."""
+        if self._place_re is None:
+            return None
+        named = set(self._place_re.findall(fold(query.normalized).lower()))
+        if not named:
+            return None
+        same = np.array([p in named for p in self._place], dtype=bool)
+        return same if same.any() and not same.all() else None
+
     def scoped_docs(self, query: Query) -> list[int]:
         """Documents the question names by number ('Công văn 2395/UBND-KTTH', 'KH 39')."""
         found: list[int] = []
@@ -160,6 +194,14 @@ class HybridSearcher:
             prior[self.row_meta] = 1.5
         else:
             prior[self.row_meta] = 0.35  # recipients lists and headers are not answers to content questions
+        same_year = self.year_docs(query)
+        if same_year is not None:
+            # Among near-identical documents of other years, "năm 2014" points to the 2014 one.
+            prior[same_year[self.row_doc]] *= self.YEAR_PRIOR
+        same_place = self.place_docs(query)
+        if same_place is not None:
+            # ... and among other provinces' copies, "của Quảng Ngãi" to Quảng Ngãi's.
+            prior[same_place[self.row_doc]] *= self.PLACE_PRIOR
         lex = lex * prior
         lex[~row_ok] = -1.0
         t1 = time.perf_counter()
@@ -173,6 +215,7 @@ class HybridSearcher:
         dense_rank: dict[int, int] = {}
         dense_score: dict[int, float] = {}
         dense_used = False
+        dense_error: str | None = None
         if self.dense_active and query.dense_text.strip():
             assert self.embedder is not None and self.vectors is not None
             try:
@@ -188,8 +231,17 @@ class HybridSearcher:
                     dense_score[row] = sim
                     r += 1
                 dense_used = True
-            except Exception:  # the vector store went away: answer lexically, say so in signals
+                if self._dense_failing:
+                    self._dense_failing = False
+                    log.warning(
+                        "dense retrieval works again (%s)", getattr(self.vectors, "where", "vector store")
+                    )
+            except Exception as exc:  # the vector store went away: answer lexically, say so
                 dense_used = False
+                dense_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+                if not self._dense_failing:
+                    self._dense_failing = True
+                    log.warning("dense retrieval failed, answering from BM25 only: %s", dense_error)
         t2 = time.perf_counter()
 
         fused: dict[int, float] = {}
@@ -243,4 +295,5 @@ class HybridSearcher:
             timings_ms={"lexical": (t1 - t0) * 1000, "dense": (t2 - t1) * 1000, "fuse": (t3 - t2) * 1000},
             scoped_docs=[str(self.docs[i]["id"]) for i in scope],
             reranked=reranked,
+            dense_error=dense_error,
         )
