@@ -18,7 +18,8 @@ HELP = """Serve the web UI and the HTTP API in one process.
   OpenAI-compat.  http://HOST:PORT/v1   (model "rag-vn-docs")
   MCP             http://HOST:PORT/mcp  (streamable HTTP; tools search, ask)
 
-When the index is empty, RAG_CORPUS_DIR is indexed first. Set RAG_API_KEYS (and RAG_ADMIN_KEYS
+Before serving, RAG_CORPUS_DIR is indexed (idempotent: only new, changed or removed files are
+processed; --no-ingest skips it). Set RAG_API_KEYS (and RAG_ADMIN_KEYS
 for uploads) to require 'Authorization: Bearer KEY'.
 
 One worker: a process holds one embedded Chroma client, which must not be shared between
@@ -38,20 +39,23 @@ MAX_HEAD_BYTES = 16 * 1024
 
 
 def _prepare(app: App, ingest: bool) -> None:
-    """Index the corpus when nothing is indexed yet, printing the summary."""
+    """Bring the index up to date with the corpus before serving. Ingest is idempotent: an
+    unchanged corpus costs a fraction of a second; new, changed or removed files (and a parser
+    upgrade) are applied, and an empty index is built."""
     try:
         gen = app.generation()
     except IndexCorrupt as exc:
         raise click.ClickException(str(exc)) from exc
-    if gen is not None or not ingest:
+    if not ingest:
         return
     corpus = app.settings.corpus_dir
     if not corpus.is_dir():
-        click.echo(
-            f"The index is empty and {corpus} does not exist: upload documents with POST /api/documents."
-        )
+        if gen is None:
+            click.echo(
+                f"The index is empty and {corpus} does not exist: upload documents with POST /api/documents."
+            )
         return
-    click.echo(f"The index is empty: indexing {corpus} ...")
+    click.echo(f"Indexing {corpus} ..." if gen is None else f"Checking {corpus} for changes ...")
     try:
         report = app.ingestor(progress=True).run([corpus])
     except (IngestBusy, IndexCorrupt) as exc:
@@ -79,7 +83,9 @@ def _banner(app: App, host: str, port: int) -> None:
 @click.command("serve", help=HELP)
 @click.option("--host", default=None, help="Address to listen on (RAG_HOST, default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (RAG_PORT, default 7860).")
-@click.option("--no-ingest", is_flag=True, help="Do not index the corpus when the index is empty.")
+@click.option(
+    "--no-ingest", is_flag=True, help="Serve the index as it is, without syncing it with the corpus."
+)
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
