@@ -63,7 +63,7 @@ def test_rag_serve_indexes_then_serves(tmp_path: Path) -> None:
         proc.wait(timeout=20)
         reader.join(timeout=5)
     out = "".join(lines)
-    assert "The index is empty: indexing" in out and "5 documents" in out
+    assert "Indexing" in out and "5 documents" in out
     for url in ("/docs", "/v1", "/mcp"):
         assert f"http://127.0.0.1:{port}{url}" in out
     assert "Dense retrieval: OFF" in out and "LLM: off" in out
