@@ -215,17 +215,16 @@ def ask(question: str, as_json: bool, k: int | None, doc: str | None) -> None:
 
 def _register_commands() -> None:
     """Commands that live beside their services (evaluation, serving, benchmarks)."""
+    from rag.bench.cli import bench_command
     from rag.evaluation.cli import eval_command
     from rag.serve.cli import serve_command
 
-    for command in (eval_command, serve_command):
+    for command in (eval_command, serve_command, bench_command):
         main.add_command(command)
 
 
 _register_commands()
 
-from rag.bench.cli import bench_command  # noqa: E402, I001
-main.add_command(bench_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
