@@ -178,8 +178,12 @@ class ExtractiveAnswerer:
         return all(any(a in t for t in texts) for a in query.agencies)
 
     def threshold(self, query: Query) -> float:
-        # Listing documents that mention something is answerable from partial matches.
-        return self.t.abstain_coverage * (0.7 if query.qtype == QType.WHICH_DOCS else 1.0)
+        # Listing documents that mention something is answerable from partial matches. English
+        # questions are scored on translated concepts, whose coverage runs lower for the same
+        # evidence (measured on the dev split and fresh English probes: unanswerable ≤ 0.34,
+        # answerable ≥ 0.48).
+        base = self.t.abstain_coverage * (0.84 if query.lang == "en" else 1.0)
+        return base * (0.7 if query.qtype == QType.WHICH_DOCS else 1.0)
 
     @staticmethod
     def support(scorer: EvidenceScorer, result: SearchResult, chunk_cov: list[float]) -> float:
