@@ -121,6 +121,7 @@ class App:
             dense_note=lambda: self.dense_note,
             max_file_bytes=s.max_file_mb * 1024 * 1024,
             progress=progress,
+            workers=s.ingest_workers,
         )
 
     # --- the active index ---------------------------------------------------------------------

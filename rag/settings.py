@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # --- parsing and chunking
     chunk_tokens: int = Field(512, ge=32, le=4096, description="Chunk budget in cl100k tokens")
     max_file_mb: int = Field(50, ge=1, description="Files larger than this are refused at ingest")
+    ingest_workers: int = Field(
+        2, ge=1, le=64, description="Processes that read, parse and chunk changed files during an ingest"
+    )
 
     # --- dense retrieval
     embedding_model: str = Field(
