@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rag.documents.models import Chunk
 from rag.retrieve.query import Query
-from rag.retrieve.vocab import GENERIC_EN, QUESTION_WORDS_VI
+from rag.retrieve.vocab import GENERIC_EN, QUESTION_WORDS_VI, english_zipf
 from rag.text.normalize import fold
 from rag.text.tokenize import lexical_tokens
 
@@ -21,6 +21,15 @@ _SPLIT = re.compile(
     r"\n+|(?<=[.;!?])\s+(?=[\-–+(\"“A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ0-9])|(?<=:)\s+(?=[-–+])"
 )
 MAX_QUOTE = 600
+
+
+def untranslated_weight(word: str) -> float:
+    """Share of a full concept an untranslated English word counts for: 1 for rare words (Zipf
+    ≤ 3.5), falling to 0.1 for everyday ones (Zipf ≥ 5.5)."""
+    from rag.retrieve.query import lemmas
+
+    zipf = max(english_zipf(w) for w in [word, *lemmas(word)])
+    return min(1.0, max(0.1, 1.0 - 0.45 * (zipf - 3.5)))
 
 
 def _exact_tokens(phrase: str) -> list[str]:
@@ -53,9 +62,11 @@ class EvidenceScorer:
         idf: Callable[[str], float],
         known: Callable[[str], bool] = lambda _t: True,
         scoped_codes: set[str] | None = None,
+        phrase_idf: Callable[[str], float] | None = None,
     ) -> None:
         self.query = query
         self.idf = idf
+        self.phrase_idf = phrase_idf or idf
         self.weights: dict[str, float] = {}  # unigrams and codes
         self.phrases: dict[str, float] = {}  # bigrams
         for tok, w in query.tokens.items():
@@ -86,22 +97,46 @@ class EvidenceScorer:
         self.phrase_total = sum(self.phrases.values())
 
         # English questions: one concept per English term, present when any of its translations is.
+        # A concept weighs what its most specific translation weighs; a looser, commoner translation
+        # ("quản lý" for "control", beside "kiểm soát") earns part of that.
         self.concepts: list[tuple[float, list[list[str]]]] = []
+        self.alt_share: dict[tuple[str, ...], float] = {}
         if query.concepts:
             for alts in query.concepts:
                 toks = [_exact_tokens(a) for a in alts]
                 toks = [t for t in toks if t]
                 if not toks:
                     continue
-                rarity = max(sum(self._idf_of(t) for t in alt) / len(alt) for alt in toks)
+                rarities = [self._specificity(alt) for alt in toks]
+                rarity = max(rarities)
+                for alt, r in zip(toks, rarities, strict=True):
+                    self.alt_share[tuple(alt)] = 0.5 + 0.5 * r / rarity if rarity > 0 else 1.0
                 framing = max(
                     query.tokens.get(t, 1.0) for alt in lexical_tokens(" ".join(alts)) for t in [alt]
                 )
                 self.concepts.append((rarity * min(framing, 1.0), toks))
             for name in [w for w in query.soft_tokens if not known(w) and w not in GENERIC_EN and len(w) > 3]:
-                self.concepts.append((idf(name), [[name]]))  # never in the documents: always missing
+                # An English word the vocabulary cannot translate is never in the documents: a missing
+                # concept, weighed by how rare it is in English ("citadel" names something; "working",
+                # "bring" hardly do).
+                self.concepts.append((idf(name) * untranslated_weight(name), [[name]]))
             for name in query.names:
                 self.concepts.append((max(idf(t) for t in name.split()), [name.split()]))
+
+    def _specificity(self, alt: list[str]) -> float:
+        """How rare a translated phrase is: its rarest word pair ('xuất nhập cảnh' is rarer than
+        any of its syllables), or its mean syllable rarity when it is one word."""
+        pairs = [t for t in alt if "_" in t]
+        return max(self.phrase_idf(t) for t in (pairs or alt))
+
+    def _alt_presence(self, alt: list[str], present: set[str]) -> float:
+        """Share of a translated phrase found: of its word pairs when it has several words (the
+        syllables of 'kinh thành' scattered in a text are not 'kinh thành'), else of its words."""
+        pairs = [t for t in alt if "_" in t]
+        if pairs:
+            return sum(1 for t in pairs if t in present) / len(pairs)
+        mass = sum(self._idf_of(t) for t in alt) or 1.0
+        return sum(self._idf_of(t) for t in alt if t in present) / mass
 
     def _idf_of(self, tok: str) -> float:
         base = tok[2:] if tok.startswith("o:") else tok
@@ -113,8 +148,7 @@ class EvidenceScorer:
         for w, alts in self.concepts:
             best = 0.0
             for alt in alts:
-                mass = sum(self._idf_of(t) for t in alt) or 1.0
-                best = max(best, sum(self._idf_of(t) for t in alt if t in present) / mass)
+                best = max(best, self.alt_share.get(tuple(alt), 1.0) * self._alt_presence(alt, present))
             got += w * (1.0 if best >= 0.99 else best * 0.8)
         return got / total
 

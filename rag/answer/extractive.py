@@ -21,6 +21,7 @@ from rag.documents.labels import citation_label, doc_reference, format_date, nod
 from rag.documents.models import Document, Section, SectionKind
 from rag.retrieve.hybrid import Hit, SearchResult
 from rag.retrieve.query import QType, Query
+from rag.retrieve.vocab import ENGLISH
 from rag.text.normalize import fold
 from rag.text.tokenize import code_key
 
@@ -36,7 +37,7 @@ ASSIGN = re.compile(
     r"(?:chịu trách nhiệm|chủ trì|là cơ quan thường trực)"
 )
 TIME = re.compile(
-    r"(?:trước|trong|đến|từ|vào)?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}|(?:trước\s+)?ngày\s+\d{1,2}/\d{1,2}(?:/\d{4})?"
+    r"kể từ ngày (?:ký|ban hành)|(?:trước|trong|đến|từ|vào)?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}|(?:trước\s+)?ngày\s+\d{1,2}/\d{1,2}(?:/\d{4})?"
     r"|(?:cuối|đầu|giữa)\s+năm\s+\d{4}|(?:trong\s+)?(?:quý|Quý)\s+[IV]+(?:/\d{4})?|[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"
     r"|(?:định kỳ|Định kỳ)\s+[^,;.]{2,30}|(?:giai đoạn|Giai đoạn)\s+\d{4}\s*[-–]\s*\d{4}|(?:năm|đến năm)\s+\d{4}"
 )
@@ -46,7 +47,7 @@ AMOUNT = re.compile(
 )
 TIME_KINDS = {
     "date": re.compile(
-        r"(?:trước\s+|đến\s+|từ\s+)?ngày\s+\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{4})?|\d{1,2}/\d{1,2}/\d{4}"
+        r"kể từ ngày (?:ký|ban hành)|(?:trước\s+|đến\s+|từ\s+)?ngày\s+\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{4})?|\d{1,2}/\d{1,2}/\d{4}"
     ),
     "year": re.compile(r"(?:năm|đến năm|trong năm)\s+\d{4}|\b(?:19|20)\d{2}\b"),
     "quarter": re.compile(r"(?:quý|Quý)\s+[IV]+(?:/\d{4})?"),
@@ -118,9 +119,11 @@ class ExtractiveAnswerer:
         idf: Callable[[str], float],
         thresholds: Thresholds | None = None,
         known: Callable[[str], bool] = lambda _t: True,
+        phrase_idf: Callable[[str], float] | None = None,
     ) -> None:
         self.document = document
         self.idf = idf
+        self.phrase_idf = phrase_idf
         self.known = known
         self.t = thresholds or Thresholds()
 
@@ -134,22 +137,36 @@ class ExtractiveAnswerer:
         )
         if not result.hits:
             return self.abstain(base, en, [])
+        if result.unknown_issuers:
+            return self.abstain(base, en, result.hits[:3], missing_issuers=result.unknown_issuers)
         if query.qtype == QType.DOC_META:
             meta = self._doc_meta(query, result)
             if meta is not None:
                 text, cites = meta
                 return base.model_copy(update={"answer": text, "citations": cites})
+            doc = self.document(result.scoped_docs[0] if result.scoped_docs else result.hits[0].chunk.doc_id)
+            if query.meta_field == "signer" and doc is not None and doc.signer is None:
+                # The document as loaded has no signature block: nothing else in it says who signed.
+                answer = self.abstain(base, en, [])
+                note = (
+                    f"{doc_reference(doc)} as loaded has no signature block."
+                    if en
+                    else f"{doc_reference(doc)} (bản đã nạp) không có phần chữ ký."
+                )
+                return answer.model_copy(update={"answer": f"{answer.answer}\n{note}"})
         scoped_codes = {
             code_key(d.cite_number)
             for d in (self.document(i) for i in result.scoped_docs)
             if d and d.cite_number
         }
-        scorer = EvidenceScorer(query, self.idf, self.known, scoped_codes)
+        scorer = EvidenceScorer(query, self.idf, self.known, scoped_codes, self.phrase_idf)
         chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
         if self.support(scorer, result, chunk_cov) < self.threshold(query):
             return self.abstain(base, en, result.hits[:3])
         if query.agencies and query.qtype != QType.WHICH_DOCS and not self._agency_present(query, result):
             return self.abstain(base, en, result.hits[:3])
+        if query.answer_kind and not self._kind_present(query, result):
+            return self.abstain(base, en, result.hits[:3])  # "which university": none is named
         spans: list[Span] = []
         for rank, h in enumerate(result.hits):
             if chunk_cov[rank] >= self.t.abstain_coverage * 0.8:
@@ -176,6 +193,12 @@ class ExtractiveAnswerer:
 
         texts = [agency_key(expand_inline(agency_key(h.chunk.embed_text))) for h in result.hits[:4]]
         return all(any(a in t for t in texts) for a in query.agencies)
+
+    @staticmethod
+    def _kind_present(query: Query, result: SearchResult) -> bool:
+        """One of the best sections names something of the kind asked for ("which company")."""
+        texts = [" " + " ".join(fold(h.chunk.text).lower().split()) + " " for h in result.hits[:3]]
+        return any(m in t for t in texts for m in query.answer_kind)
 
     def threshold(self, query: Query) -> float:
         # Listing documents that mention something is answerable from partial matches. English
@@ -217,8 +240,17 @@ class ExtractiveAnswerer:
             snippet=chunk.text[:200],
         )
 
-    def abstain(self, base: Answer, en: bool, hits: Sequence[Hit]) -> Answer:
+    def abstain(
+        self, base: Answer, en: bool, hits: Sequence[Hit], missing_issuers: Sequence[str] = ()
+    ) -> Answer:
         lines = [NOT_FOUND_EN if en else NOT_FOUND_VI]
+        for place in missing_issuers:
+            name = next(iter(ENGLISH.get(place, ())), place.title())  # "da nang" → "Đà Nẵng"
+            lines.append(
+                f"No document issued by {name} is loaded."
+                if en
+                else f"Chưa nạp văn bản nào do {name} ban hành."
+            )
         if hits:
             lines.append("Nearest sections:" if en else "Các mục gần nhất:")
             for h in hits:

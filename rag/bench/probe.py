@@ -180,6 +180,7 @@ def task_query(args: dict[str, Any]) -> dict[str, Any]:
                 scored.append(score_ours(q, golds, ranked, answer, gen.store.document).metrics)
     answerable = [m for m, q in zip(scored, questions, strict=True) if q.answerable]
     return {
+        "bm25_postings_per_query": _percentiles(_postings(gen, [q.question for q in questions])),
         "questions": len(questions),
         "answerable": len(answerable),
         "open_s": round(open_s, 3),
@@ -206,6 +207,23 @@ def task_query(args: dict[str, Any]) -> dict[str, Any]:
         "rss_start_mb": round(rss_start, 1),
         "rss_after_mb": round(_rss_mb(), 1),
     }
+
+
+def _postings(gen: Any, questions: list[str]) -> list[float]:
+    """How many (chunk, score) entries of the BM25 matrix each question's tokens add up: the work
+    of exhaustive term-at-a-time scoring, which grows with the corpus."""
+    from rag.retrieve.query import analyze
+
+    bm25 = gen.lexical._bm25
+    if bm25 is None:
+        return []
+    indptr = bm25.scores["indptr"]
+    vocab = gen.lexical._vocab
+    out = []
+    for question in questions:
+        ids = [vocab[t] for t in analyze(question).tokens if t in vocab and t]
+        out.append(float(sum(int(indptr[i + 1]) - int(indptr[i]) for i in set(ids))))
+    return out
 
 
 # --- the LangChain-recipe baselines -------------------------------------------------------------------

@@ -38,6 +38,16 @@ class LexicalIndex:
         n = self.df.get(token, 0)
         return math.log(1.0 + (self.size - n + 0.5) / (n + 0.5))
 
+    def any_idf(self, token: str) -> float:
+        """Inverse document frequency of any indexed token, bigrams ("xuat_nhap") and diacritic
+        forms included: the number of chunks is the length of its column in the score matrix."""
+        if token in self.df or self._bm25 is None or token not in self._vocab:
+            return self.idf(token)
+        indptr = self._bm25.scores["indptr"]  # type: ignore[attr-defined]
+        col = self._vocab[token]
+        n = int(indptr[col + 1]) - int(indptr[col])
+        return math.log(1.0 + (self.size - n + 0.5) / (n + 0.5))
+
     @staticmethod
     def build(token_lists: Iterable[list[str]], directory: Path) -> LexicalIndex:
         """Build and save the index of ``token_lists`` (one list per chunk, in row order).

@@ -61,6 +61,7 @@ class SearchResult:
     scoped_docs: list[str] = field(default_factory=list)  # documents the question named
     reranked: bool = False
     dense_error: str | None = None  # why dense retrieval failed for this query (vector store down)
+    unknown_issuers: list[str] = field(default_factory=list)  # provinces named as issuer, with no document
 
 
 class HybridSearcher:
@@ -296,4 +297,11 @@ class HybridSearcher:
             scoped_docs=[str(self.docs[i]["id"]) for i in scope],
             reranked=reranked,
             dense_error=dense_error,
+            unknown_issuers=self.unknown_issuers(query),
         )
+
+    def unknown_issuers(self, query: Query) -> list[str]:
+        """Provinces the question says issued the document it asks about, of which no document is
+        loaded ("Da Nang's regional plan" over Quảng Ngãi's and Huế's documents)."""
+        known = " | ".join(p for p in self._place if p)
+        return [p for p in query.issuer_places if not re.search(rf"\b{re.escape(p)}\b", known)]

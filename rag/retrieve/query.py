@@ -7,7 +7,14 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from rag.retrieve.vocab import ABBREVIATIONS, ENGLISH, QUESTION_WORDS_EN, QUESTION_WORDS_VI
+from rag.retrieve.vocab import (
+    ABBREVIATIONS,
+    ENGLISH,
+    PROVINCES,
+    QUESTION_WORDS_EN,
+    QUESTION_WORDS_VI,
+    english_zipf,
+)
 from rag.text.normalize import clean_chars, fold, has_diacritics
 from rag.text.tokenize import CODE_RE, code_key, lexical_tokens, words
 
@@ -46,6 +53,8 @@ class Query:
     agencies: list[str] = field(default_factory=list)  # agencies the question names (folded)
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
+    issuer_places: list[str] = field(default_factory=list)  # provinces said to have issued the document
+    answer_kind: tuple[str, ...] = ()  # "which university": folded words an answer must contain one of
 
 
 # --- language ----------------------------------------------------------------------------------
@@ -66,9 +75,13 @@ def detect_lang(text: str) -> str:
     raw = re.findall(r"[^\W\d_]+", plain)
     diac = [w for w in raw if has_diacritics(w) and not w.isupper()]
     words = [w.lower() for w in raw if w.isascii()]
-    en = sum(1 for w in words if w in QUESTION_WORDS_EN or w in ENGLISH)
-    if diac:
+    en = sum(1 for w in words if w in QUESTION_WORDS_EN or is_english_word(w))
+    if any(not w[:1].isupper() for w in diac):
         return "en" if en >= 3 and en > 2 * len(diac) else "vi"
+    if diac and en >= 3:
+        return "en"  # only names carry diacritics: "Where will Thừa Thiên Huế build its IT park?"
+    if diac:
+        return "vi"
     vi = sum(1 for w in words if w in _COMMON_VI)
     return "en" if en > vi else "vi_nodiac"
 
@@ -82,7 +95,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "issued_with",
-        r"\b(kem theo (quyet dinh|qd)|ban hanh kem|ban hanh (van ban|ke hoach|cai) (gi|nao)|quyet dinh \d+\S* ban hanh (gi|van ban|ke hoach)|issued (with|together|along)|attached to|accompan|what does (the )?decision \S+ (issue|promulgate|approve)|which decision (issued|promulgated|approved|adopted)|quyet dinh nao ban hanh)",
+        r"\b(kem theo (quyet dinh|qd)|ban hanh kem|ban hanh (van ban|ke hoach|cai) (gi|nao)|quyet dinh \d+\S* ban hanh (gi|van ban|ke hoach)|issued (with|together|along)|attached to|accompan|what does (the )?decision \S+ (issue|promulgate|approve)|which decision (issued|promulgated|approved|adopted)|quyet dinh nao ban hanh|(under|by|with|through|in) which decision|decision [^?]*\b(adopt|issue|promulgate|approve)s?\s*\??$)",
     ),
     (
         "recipients",
@@ -98,7 +111,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "date",
-        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when was .* (issued|signed)|date of issu|issued on|dated)",
+        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when (was|were|did) .* (issued|signed|adopted|promulgated|released|published|come out)|date of (issu|sign|adopt|promulgat)|issued on|dated|issue date|issuance date|signing date|date (it|was|is) .*(issued|signed)|(what|which) date .*(issued|signed|adopted|promulgated))",
     ),
     (
         "number",
@@ -175,7 +188,7 @@ _SHORT_OK = frozenset({"tt", "tc", "xd", "ct", "tp", "nv", "yt", "ca", "dn", "kh
 
 _GENERIC_CAPS = frozenset(
     fold(w).lower()
-    for w in "Sở Ban Ủy Uỷ UBND HĐND Khu Kế Quyết Công Nghị Chỉ Thông Văn Trung Bộ Chính Phủ Tỉnh Thành Hội Đồng "
+    for w in "Sở Ban Ủy Uỷ UBND HĐND Khu Kế Quyết Công Nghị Chỉ Thông Văn Trung Bộ Chính Tỉnh Thành Hội Đồng "
     "Vùng Phòng Cục Luật Điều Phần Mục Phụ Who What Which When Where How Why The Department Plan Decision Official "
     "Letter People Committee Council Management Board Economic Zone Province City District".split()
 )
@@ -280,23 +293,82 @@ def translate_english(text: str) -> tuple[list[str], list[str]]:
     return [p for _, alts in groups for p in alts], leftovers
 
 
+_SPELLING = (
+    ("isation", "ization"),
+    ("ise", "ize"),
+    ("ising", "izing"),
+    ("ised", "ized"),
+    ("yse", "yze"),
+    ("our", "or"),
+    ("tre", "ter"),
+    ("ence", "ense"),
+    ("mme", "m"),
+    ("lled", "led"),
+    ("lling", "ling"),
+)
+
+
+def lemmas(word: str) -> list[str]:
+    """Base forms an inflected or British-spelled English word may have, most likely first:
+    'responsibilities' → 'responsibility', 'developed' → 'develop', 'planned' → 'plan',
+    'managing' → 'manage', 'organisation' → 'organization'. Only forms the vocabulary knows matter."""
+    out: list[str] = []
+    w = word
+    if len(w) > 4 and w.endswith("ies"):
+        out.append(w[:-3] + "y")
+    if len(w) > 3 and w.endswith("es"):
+        out.append(w[:-2])
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        out.append(w[:-1])
+    if len(w) > 4 and w.endswith("ied"):
+        out.append(w[:-3] + "y")
+    if len(w) > 4 and w.endswith("ed"):
+        out += [w[:-2], w[:-1]]
+        if len(w) > 5 and w[-3] == w[-4]:
+            out.append(w[:-3])  # planned → plan
+    if len(w) > 5 and w.endswith("ing"):
+        out += [w[:-3], w[:-3] + "e"]
+        if w[-4] == w[-5]:
+            out.append(w[:-4])  # planning → plan
+    for a, b in _SPELLING:
+        for form in [w, *out]:
+            if form.endswith(a):
+                out.append(form[: -len(a)] + b)
+            elif form.endswith(b) and a not in ("mme", "our"):
+                out.append(form[: -len(b)] + a)
+    return [x for x in dict.fromkeys(out) if x != word and len(x) > 2]
+
+
+def _lookup(cand: list[str]) -> str | None:
+    """The vocabulary key of an English phrase, its last word inflected or spelled either way."""
+    key = " ".join(cand)
+    if key in ENGLISH:
+        return key
+    for base in lemmas(cand[-1]):
+        key = " ".join([*cand[:-1], base])
+        if key in ENGLISH:
+            return key
+    return None
+
+
+def is_english_word(word: str) -> bool:
+    return word in ENGLISH or any(b in ENGLISH for b in lemmas(word))
+
+
 def translate_groups(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
-    """Like translate_english, keeping each English term with its alternative translations."""
-    raw_words = re.findall(r"[A-Za-z0-9'&\-/]+", re.sub(r"'s\b", "", text))
+    """Like translate_english, keeping each English term with its alternative translations.
+    Vietnamese names typed with diacritics in an English sentence ("Thừa Thiên Huế") are read folded."""
+    raw_words = re.findall(r"[A-Za-z0-9'&\-/]+", re.sub(r"'s\b", "", fold(text)))
     words = [w.lower().strip("'") for w in raw_words]
     phrases: list[tuple[str, tuple[str, ...]]] = []
     leftovers: list[str] = []
     i = 0
     while i < len(words):
         for n in range(min(_EN_MAX, len(words) - i), 0, -1):
-            cand = " ".join(words[i : i + n])
-            if cand in ENGLISH:
-                phrases.append((cand, ENGLISH[cand]))
+            key = _lookup(words[i : i + n])
+            if key is not None:
+                phrases.append((key, ENGLISH[key]))
                 i += n
-                break
-            if n == 1 and cand.endswith("s") and cand[:-1] in ENGLISH:
-                phrases.append((cand, ENGLISH[cand[:-1]]))
-                i += 1
                 break
         else:
             w, raw = words[i], raw_words[i]
@@ -362,6 +434,70 @@ _WHO_FRAMING = (
     "đầu tư",
     "responsible",
 )
+
+
+# --- who issued the document asked about -----------------------------------------------------------
+
+_PLACE_ALT = "|".join(sorted((re.escape(p) for p in PROVINCES), key=len, reverse=True))
+_DOC_WORD_EN = (
+    r"(?:plan|decision|letter|document|dispatch|resolution|directive|report|programme|program|scheme)"
+)
+_DOC_WORD_VI = r"(?:ke hoach|quyet dinh|cong van|van ban|nghi quyet|chi thi|chuong trinh|de an|bao cao)"
+_ISSUED_BY = (
+    # "Da Nang's regional plan", "Hue city's decision"
+    re.compile(rf"\b({_PLACE_ALT})(?: (?:province|city))?'s (?:[\w-]+ ){{0,5}}?{_DOC_WORD_EN}s?\b"),
+    # "the plan of / issued by the People's Committee of Da Nang"
+    re.compile(
+        rf"\b{_DOC_WORD_EN}s? (?:[\w-]+ ){{0,4}}?(?:of|from|by|issued by) (?:the )?(?:people's committee of |ubnd )?"
+        rf"(?:(?:province|city) of )?({_PLACE_ALT})\b(?! (?:port|airport|economic zone|industrial))"
+    ),
+    # "kế hoạch (…) của UBND thành phố Đà Nẵng", "văn bản do UBND tỉnh Quảng Nam ban hành"
+    re.compile(
+        rf"\b{_DOC_WORD_VI} (?:[\w-]+ ){{0,6}}?(?:cua|do) (?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?"
+        rf"({_PLACE_ALT})\b"
+    ),
+)
+
+
+def issuer_places(folded: str) -> list[str]:
+    """Provinces the question says issued the document it asks about (canonical folded names)."""
+    found = [PROVINCES[m.group(1)] for pat in _ISSUED_BY for m in pat.finditer(folded)]
+    return list(dict.fromkeys(found))
+
+
+# --- what kind of thing the answer names ----------------------------------------------------------
+
+#: "Which <kind>" / "<kind> nào": the evidence must name something of that kind (folded markers).
+_ANSWER_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "universit(?:y|ies)|colleges?",
+        "truong dai hoc|dai hoc|truong|hoc vien",
+        ("dai hoc", "truong", "hoc vien", "cao dang"),
+    ),
+    ("schools?", "truong", ("truong", "hoc vien")),
+    (
+        "compan(?:y|ies)|firms?|corporations?|contractors?|operators?",
+        "cong ty|tap doan|nha thau",
+        ("cong ty", "tap doan", "nha thau"),
+    ),
+    ("investors?", "nha dau tu", ("nha dau tu", "cong ty", "tap doan")),
+    ("banks?", "ngan hang", ("ngan hang",)),
+    ("hospitals?", "benh vien", ("benh vien",)),
+    ("countr(?:y|ies)|nations?", "nuoc|quoc gia", ("nuoc", "quoc gia")),
+    ("bridges?", "cau", ("cau ",)),
+    ("airports?", "san bay|cang hang khong", ("san bay", "cang hang khong")),
+    ("(?:sea)?ports?", "cang", ("cang",)),
+    ("organi[sz]ations?|ngos?", "to chuc", ("to chuc",)),
+)
+
+
+def answer_kind(folded: str) -> tuple[str, ...]:
+    for en, vi, markers in _ANSWER_KINDS:
+        if re.search(rf"\b(?:which|what)(?: [a-z-]+)? (?:{en})\b", folded) or re.search(
+            rf"\b(?:{vi}) nao\b", folded
+        ):
+            return markers
+    return ()
 
 
 # --- the analyzer --------------------------------------------------------------------------------
@@ -451,6 +587,8 @@ def analyze(question: str) -> Query:
     # "Sở Kế hoạch và Đầu tư" also contains "kế hoạch": keep only the longest names found.
     q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]
     q.names = proper_names(text)
+    q.issuer_places = issuer_places(folded)
+    q.answer_kind = answer_kind(folded)
     if lang == "en":
         # Title Case in English is no proper name unless the words stayed untranslated.
         left = {fold(w).lower() for w in q.soft_tokens} | {
@@ -459,5 +597,16 @@ def analyze(question: str) -> Query:
         # A name the vocabulary translates ("Da Nang", "State Bank") is looked for in its Vietnamese form.
         places = {fold(k).lower(): fold(v[0]).lower() for k, v in ENGLISH.items() if v and v[0][:1].isupper()}
         q.names = [places.get(n, n) for n in q.names if all(w in left for w in n.split()) or n in places]
+        # A single untranslated capitalized word that is no everyday English word is a name too:
+        # "Dakdrinh", "Sembcorp", "VSIP".
+        q.names += [
+            fold(w).lower()
+            for w in leftovers_of(text)
+            if w[:1].isupper()
+            and w.isalpha()
+            and len(w) >= 3
+            and english_zipf(w) < 4.0
+            and not any(fold(w).lower() in n.split() for n in q.names)
+        ]
     q.terms = [t for t in q.tokens if ":" not in t and "_" not in t and t not in stop and len(t) > 1]
     return q

@@ -22,6 +22,9 @@ them, so canonical names come before their acronyms and variants (see ``_AGENCY_
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "UBND": ("Ủy ban nhân dân",),
     "HĐND": ("Hội đồng nhân dân",),
@@ -453,10 +456,10 @@ _ASSIGNMENT: dict[str, tuple[str, ...]] = {
     "guiding viewpoints": ("quan điểm chỉ đạo",),
     "handle": ("thực hiện", "xử lý"),
     "handles": ("thực hiện",),
-    "implement": ("triển khai thực hiện",),
-    "implementation": ("tổ chức thực hiện", "triển khai"),
+    "implement": ("triển khai thực hiện", "thi hành"),
+    "implementation": ("tổ chức thực hiện", "triển khai", "thi hành"),
     "implemented": ("thực hiện", "triển khai"),
-    "implementing": ("triển khai thực hiện", "thực hiện"),
+    "implementing": ("triển khai thực hiện", "thực hiện", "thi hành"),
     "implements": ("thực hiện",),
     "improve": ("nâng cao", "cải thiện"),
     "in charge": ("chủ trì", "chịu trách nhiệm"),
@@ -1498,3 +1501,47 @@ GENERIC_EN = frozenset(
     "towards per via able possible possibly mainly especially particularly directly overall two three four five "
     "apply applies applied applying often usually".split()
 )
+
+
+@cache
+def _english_bands() -> dict[str, float]:
+    path = Path(__file__).with_name("data") / "english_frequency.txt"
+    out: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            band, *ws = line.split()
+            out.update(dict.fromkeys(ws, float(band)))
+    return out
+
+
+def english_zipf(word: str) -> float:
+    """Zipf frequency band of an English word (7.5 for "the", 3.0 for anything rarer than 3.5)."""
+    return _english_bands().get(word.lower(), 3.0)
+
+
+#: Provinces and centrally-run cities (folded, lower case; the 63 before the 2025 mergers, the names
+#: used since, and common English spellings) → the name a document's issuer line uses.
+PROVINCES: dict[str, str] = {
+    **{
+        name: name
+        for name in (
+            "ba ria vung tau|bac giang|bac kan|bac lieu|bac ninh|ben tre|binh dinh|binh duong|binh phuoc|"
+            "binh thuan|ca mau|can tho|cao bang|da nang|dak lak|dak nong|dien bien|dong nai|dong thap|gia lai|"
+            "ha giang|ha nam|ha noi|ha tinh|hai duong|hai phong|hau giang|hoa binh|hung yen|khanh hoa|kien giang|"
+            "kon tum|lai chau|lam dong|lang son|lao cai|long an|nam dinh|nghe an|ninh binh|ninh thuan|phu tho|"
+            "phu yen|quang binh|quang nam|quang ngai|quang ninh|quang tri|soc trang|son la|tay ninh|thai binh|"
+            "thai nguyen|thanh hoa|thua thien hue|hue|tien giang|ho chi minh|tra vinh|tuyen quang|vinh long|"
+            "vinh phuc|yen bai|an giang"
+        ).split("|")
+        if name
+    },
+    "danang": "da nang",
+    "hanoi": "ha noi",
+    "saigon": "ho chi minh",
+    "hcmc": "ho chi minh",
+    "ho chi minh city": "ho chi minh",
+    "daklak": "dak lak",
+    "dak lak": "dak lak",
+    "haiphong": "hai phong",
+    "cantho": "can tho",
+}
