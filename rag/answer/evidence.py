@@ -203,6 +203,8 @@ class EvidenceScorer:
             own = self.coverage(piece)
             with_ctx = self.coverage(f"{context} {piece}")
             score = 0.75 * with_ctx + 0.25 * own + 0.04 / (1 + rank) + (0.15 if named else 0.0)
+            if self.query.answer_kind and re.search(self.query.answer_kind, piece):
+                score += 0.1  # "which countries": the sentence that names countries
             out.append(Span(chunk, chunk.start + a, chunk.start + b, piece, score, rank, with_ctx))
         return out
 

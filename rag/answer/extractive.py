@@ -39,7 +39,7 @@ ASSIGN = re.compile(
 TIME = re.compile(
     r"kể từ ngày (?:ký|ban hành)|(?:trước|trong|đến|từ|vào)?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}|(?:trước\s+)?ngày\s+\d{1,2}/\d{1,2}(?:/\d{4})?"
     r"|(?:cuối|đầu|giữa)\s+năm\s+\d{4}|(?:trong\s+)?(?:quý|Quý)\s+[IV]+(?:/\d{4})?|[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"
-    r"|(?:định kỳ|Định kỳ)\s+[^,;.]{2,30}|(?:giai đoạn|Giai đoạn)\s+\d{4}\s*[-–]\s*\d{4}|(?:năm|đến năm)\s+\d{4}"
+    r"|(?:định kỳ|Định kỳ)\s+(?:[^\s,;.]+\s+){0,3}?(?:tháng|năm|quý|tuần|ngày)\b|(?:giai đoạn|Giai đoạn)\s+\d{4}\s*[-–]\s*\d{4}|(?:năm|đến năm)\s+\d{4}"
 )
 AMOUNT = re.compile(
     r"\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?\s*(?:triệu đồng|tỷ đồng|nghìn tỷ đồng|đồng|triệu USD|tỷ USD|USD|%|"
@@ -53,7 +53,8 @@ TIME_KINDS = {
     "quarter": re.compile(r"(?:quý|Quý)\s+[IV]+(?:/\d{4})?"),
     "month": re.compile(r"[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"),
     "frequency": re.compile(
-        r"(?:định kỳ|Định kỳ|hằng|hàng)\s+[^,;.]{2,30}|\d+\s+năm\s+(?:một|1)\s+lần|mỗi\s+[^,;.]{2,20}"
+        r"(?:định kỳ|Định kỳ|hằng|hàng)\s+(?:[^\s,;.]+\s+){0,3}?(?:tháng|năm|quý|tuần|ngày)\b(?:\s+(?:một|1)\s+lần)?"
+        r"|\d+\s+năm\s+(?:một|1)\s+lần|mỗi\s+(?:[^\s,;.]+\s+){0,2}?(?:tháng|năm|quý|tuần|ngày)\b"
     ),
     "period": re.compile(r"(?:giai đoạn|Giai đoạn)\s*\d?\s*\(?\d{4}\s*[-–]\s*\d{4}\)?|\d{4}\s*[-–]\s*\d{4}"),
 }
@@ -197,8 +198,7 @@ class ExtractiveAnswerer:
     @staticmethod
     def _kind_present(query: Query, result: SearchResult) -> bool:
         """One of the best sections names something of the kind asked for ("which company")."""
-        texts = [" " + " ".join(fold(h.chunk.text).lower().split()) + " " for h in result.hits[:3]]
-        return any(m in t for t in texts for m in query.answer_kind)
+        return any(re.search(query.answer_kind, h.chunk.text) for h in result.hits[:3])
 
     def threshold(self, query: Query) -> float:
         # Listing documents that mention something is answerable from partial matches. English
@@ -531,10 +531,13 @@ class ExtractiveAnswerer:
                 return None
             cite = cite_in(K.SIGNATURE)
             who = ", ".join(x for x in (doc.signer.authority, doc.signer.position) if x)
+            on_behalf = f" ({doc.signer.authority})" if doc.signer.authority else ""
             text = (
                 f"{ref} was signed by {doc.signer.name} ({who})."
                 if en
-                else f"{ref} do {who} {doc.signer.name} ký."
+                else f"{ref} do {doc.signer.position or ''} {doc.signer.name} ký{on_behalf}.".replace(
+                    "  ", " "
+                )
             )
         elif field == "date" or field == "number" or field == "issuer":
             cite = cite_in(K.HEADER, r"[^\n,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")

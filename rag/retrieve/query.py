@@ -54,7 +54,7 @@ class Query:
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
     issuer_places: list[str] = field(default_factory=list)  # provinces said to have issued the document
-    answer_kind: tuple[str, ...] = ()  # "which university": folded words an answer must contain one of
+    answer_kind: str = ""  # "which university": a pattern the evidence must match
 
 
 # --- language ----------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def detect_lang(text: str) -> str:
 _META_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "signer",
-        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|who signed|signed by|signator|signer|sign(ed)? (it|the))\b",
+        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|nao ky|(do|boi) [^?]*\bky\s*\??$|who signed|signed by|signator|signer|sign(ed)? (it|the))\b",
     ),
     (
         "issued_with",
@@ -103,7 +103,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "legal_basis",
-        r"\b(can cu|co so phap ly|legal basis|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan))",
+        r"\b(can cu|co so phap ly|legal basis|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
     ),
     (
         "issuer",
@@ -130,7 +130,7 @@ _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
     ),
     (
         QType.WHEN,
-        r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|thoi han|ngay nao|nam nao|thang nao|truoc ngay|luc nao|thoi diem|when|deadline|what date|by when|what time|which month|which year|dinh ky)\b",
+        r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|thoi han|ngay nao|nam nao|thang nao|truoc ngay|luc nao|thoi diem|when|deadline|what date|by when|what time|which month|which year|dinh ky|bao lau|may lan|how (?:often|frequently|regularly))\b",
     ),
     (QType.WHERE, r"\b(o dau|dia diem|tai dau|noi nao|tinh nao to chuc|where|location|venue|held in)\b"),
     (
@@ -140,13 +140,45 @@ _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
 )
 
 
+#: The words that ask ("sở nào", "khi nào", "how often", "những nguồn nào"): the first one in the
+#: question decides its type, before topic words ("kinh phí", "deadline") that may only name what the
+#: question is about ("dự toán kinh phí … thì sở nào thẩm tra" asks who).
+_ASKING: tuple[tuple[QType, str], ...] = (
+    (
+        QType.WHO,
+        r"\bai\b|\b(co quan|don vi|so|ban|nganh|cap|to chuc|bo phan) nao\b|\bwho\b|\bwhom\b"
+        r"|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|office|board)\b",
+    ),
+    (
+        QType.WHEN,
+        r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|ngay nao|nam nao|thang nao|luc nao|bao lau|may lan"
+        r"|when|by when|what date|which date|what time|which month|what month|which year|what year"
+        r"|how (often|frequently|regularly|soon))\b",
+    ),
+    (
+        QType.HOW_MUCH,
+        r"\b(bao nhieu|how much|how many|what share|what proportion|what percentage|how (large|big))\b",
+    ),
+    (QType.WHERE, r"\b(o dau|tai dau|noi nao|dia diem nao|where)\b"),
+    (
+        QType.WHAT,
+        r"\b(nguon|viec|nhiem vu|noi dung|giai phap|hoat dong|du an|linh vuc|chuong trinh|san pham|muc tieu"
+        r"|bien phap|chinh sach|tuyen|cong trinh) (nao|gi)\b|\b(which|what) (sources?|tasks?|measures?|solutions?"
+        r"|activities|projects?|areas?|fields?|sectors?|products?|contents?|policies|routes?|works)\b",
+    ),
+)
+
+
 def detect_type(folded: str) -> tuple[QType, str | None]:
     for name, pat in _META_PATTERNS:
         if re.search(pat, folded):
             return QType.DOC_META, name
-    if re.match(r"^(ai|who|whom)\b", folded) or re.search(r"\bla ai\b", folded):
-        return QType.WHO, None  # "ai thẩm tra dự toán kinh phí": a who-question about a budget
-    for qtype, pat in _TYPE_PATTERNS:
+    if re.search(_TYPE_PATTERNS[0][1], folded):
+        return QType.WHICH_DOCS, None
+    asked = [(m.start(), qtype) for qtype, pat in _ASKING if (m := re.search(pat, folded))]
+    if asked:
+        return min(asked, key=lambda x: x[0])[1], None
+    for qtype, pat in _TYPE_PATTERNS[1:]:
         if re.search(pat, folded):
             return qtype, None
     return QType.WHAT, None
@@ -392,8 +424,13 @@ def _is_stop(word: str, stop_diacritic: frozenset[str] | None) -> bool:
     return fold(word) in QUESTION_WORDS_VI
 
 
+_VI_ASKING = re.compile(
+    r"\b(?:bao lâu|bao lau|bao nhiêu lâu|bao nhieu lau|mấy lần|may lan|bao nhiêu lần|bao nhieu lan|"
+    r"một lần|mot lan|1 lần|1 lan)\b",
+    re.IGNORECASE,
+)
 _TIME_KINDS: tuple[tuple[str, str], ...] = (
-    ("frequency", r"\b(dinh ky|bao lau mot lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
+    ("frequency", r"\b(dinh ky|bao lau|may lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
     (
         "date",
         r"\b(ngay nao|truoc ngay|ngay bao nhieu|what date|which date|by what date|on what date|deadline)",
@@ -467,37 +504,48 @@ def issuer_places(folded: str) -> list[str]:
 
 # --- what kind of thing the answer names ----------------------------------------------------------
 
-#: "Which <kind>" / "<kind> nào": the evidence must name something of that kind (folded markers).
-_ANSWER_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+#: "Which <kind>" / "<kind> nào": the evidence must name something of that kind. (English words,
+#: folded Vietnamese words of the question, a pattern over the documents' own text.)
+_CAP = "[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ]"
+_ANSWER_KINDS: tuple[tuple[str, str, str], ...] = (
     (
         "universit(?:y|ies)|colleges?",
         "truong dai hoc|dai hoc|truong|hoc vien",
-        ("dai hoc", "truong", "hoc vien", "cao dang"),
+        r"(?i:đại học|trường|học viện|cao đẳng)",
     ),
-    ("schools?", "truong", ("truong", "hoc vien")),
+    ("schools?", "truong", r"(?i:trường|học viện)"),
     (
         "compan(?:y|ies)|firms?|corporations?|contractors?|operators?",
         "cong ty|tap doan|nha thau",
-        ("cong ty", "tap doan", "nha thau"),
+        r"(?i:công ty|tập đoàn|nhà thầu)",
     ),
-    ("investors?", "nha dau tu", ("nha dau tu", "cong ty", "tap doan")),
-    ("banks?", "ngan hang", ("ngan hang",)),
-    ("hospitals?", "benh vien", ("benh vien",)),
-    ("countr(?:y|ies)|nations?", "nuoc|quoc gia", ("nuoc", "quoc gia")),
-    ("bridges?", "cau", ("cau ",)),
-    ("airports?", "san bay|cang hang khong", ("san bay", "cang hang khong")),
-    ("(?:sea)?ports?", "cang", ("cang",)),
-    ("organi[sz]ations?|ngos?", "to chuc", ("to chuc",)),
+    ("investors?", "nha dau tu", r"(?i:nhà đầu tư|công ty|tập đoàn)"),
+    ("banks?", "ngan hang", r"(?i:ngân hàng)"),
+    ("hospitals?", "benh vien", r"(?i:bệnh viện)"),
+    (
+        "countr(?:y|ies)|nations?|parts of the world|regions of the world",
+        "nuoc|quoc gia",
+        r"Nhật Bản|Hàn Quốc|Hoa Kỳ|\bMỹ\b|Trung Quốc|Đài Loan|Singapore|Thái Lan|\bLào\b|Campuchia|Myanmar|Malaysia"
+        r"|Indonesia|Philippines|Ấn Độ|\bÚc\b|Australia|New Zealand|\bNga\b|\bĐức\b|\bPháp\b|\bAnh\b|Hà Lan|Canada"
+        r"|Israel|Châu Âu|Châu Á|Châu Phi|Châu Mỹ|Châu Đại Dương|Đông Nam Á|Đông Bắc Á|Trung Đông|ASEAN|\bEU\b",
+    ),
+    ("bridges?", "cau", rf"\b[Cc]ầu\s+{_CAP}"),
+    ("airports?", "san bay|cang hang khong", r"(?i:sân bay|cảng hàng không)"),
+    ("(?:sea)?ports?", "cang", r"(?i:\bcảng\b)"),
+    ("communes?|wards?", "xa|phuong|thi tran", rf"\b(?:xã|phường|thị trấn)\s+{_CAP}"),
+    ("districts?", "huyen|thi xa", rf"\b(?:huyện|quận|thị xã)\s+{_CAP}"),
+    ("organi[sz]ations?|ngos?", "to chuc", r"(?i:tổ chức)"),
 )
 
 
-def answer_kind(folded: str) -> tuple[str, ...]:
-    for en, vi, markers in _ANSWER_KINDS:
+def answer_kind(folded: str) -> str:
+    """A pattern the evidence must match when the question asks for a kind of thing, else ""."""
+    for en, vi, marker in _ANSWER_KINDS:
         if re.search(rf"\b(?:which|what)(?: [a-z-]+)? (?:{en})\b", folded) or re.search(
-            rf"\b(?:{vi}) nao\b", folded
+            rf"(?<!co )(?<!moi )(?<!yeu )(?<!dia )\b(?:{vi}) nao\b", folded
         ):
-            return markers
-    return ()
+            return marker
+    return ""
 
 
 # --- the analyzer --------------------------------------------------------------------------------
@@ -548,8 +596,9 @@ def analyze(question: str) -> Query:
     else:
         # Question words ("ai", "bao nhiêu") carry no content as single syllables; phrases keep them.
         stop_diac = _STOP_DIACRITIC if lang == "vi" else None
-        content = [w for w in words(text) if not _is_stop(w, stop_diac)]
-        all_tokens = lexical_tokens(text)
+        asked = _VI_ASKING.sub(" ", text)  # "bao lâu … một lần" asks; the documents never say it
+        content = [w for w in words(asked) if not _is_stop(w, stop_diac)]
+        all_tokens = lexical_tokens(asked)
         add([t for t in all_tokens if t.startswith("c:") or "_" in t], 1.0)
         add(lexical_tokens(" ".join(content), bigrams=False), 1.0)
         for p in expand_abbreviations(text):
