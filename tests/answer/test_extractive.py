@@ -202,6 +202,34 @@ CASES = [
         "2395/UBND-KTTH", ("Kính gửi",), ("UBND các huyện, thị xã, thành phố",), qtype="doc_meta"),
         id="meta-recipients"),
     pytest.param(Case(
+        "Kế hoạch 350 do ai ký?",
+        "350/QĐ-UBND", ("Chữ ký",), ("do Chủ tịch Nguyễn Văn Phương ký",), qtype="doc_meta"), id="meta-signer-phrasing"),
+    pytest.param(Case(
+        "What's the issue date of the Quang Ngai decision on the international integration strategy plan?",
+        "997/QĐ-UBND", ("Phần đầu",), ("was issued on 29/5/2017",), lang="en", qtype="doc_meta"),
+        id="en-meta-issue-date"),
+    pytest.param(Case(
+        "What Government resolution is Quang Ngai's May 2022 letter on regional linkage meant to implement?",
+        "2395/UBND-KTTH", ("Mở đầu",), ("57/NQ-CP",), lang="en", qtype="doc_meta"), id="en-meta-implements"),
+    # --- English worded away from the vocabulary ------------------------------------------------------
+    pytest.param(Case(
+        "When does decision 997 take effect?",
+        "997/QĐ-UBND", ("Điều 2",), ("When: kể từ ngày ký",), lang="en", qtype="when"), id="en-takes-effect"),
+    pytest.param(Case(
+        "Dakdrinh hydropower plant: how big is it?",
+        "25/QĐ-UBND", ("B", "II", "4", "-7"), ("Figure: 125MW",), lang="en", qtype="how_much"),
+        id="en-single-name"),
+    pytest.param(Case(
+        "How often must agencies report under plan 39?",
+        "39/KH-UBND", ("IV", "2"), ("When: định kỳ 6 tháng",), lang="en", qtype="when"), id="en-how-often"),
+    pytest.param(Case(
+        "Bao lâu báo cáo kết quả thực hiện Kế hoạch 350 một lần?",
+        "350/QĐ-UBND", ("III", "1"), ("Thời gian: định kỳ 06 tháng",), qtype="when"), id="vi-how-often"),
+    pytest.param(Case(
+        "du toan kinh phi hang nam thuc hien ke hoach hoi nhap quoc te thi so nao tham tra",
+        "997/QĐ-UBND", ("Phần III", "2"), ("Sở Tài chính",), lang="vi_nodiac", qtype="who"),
+        id="nodiac-who-about-a-budget"),
+    pytest.param(Case(
         "Căn cứ ban hành Kế hoạch 39/KH-UBND là gì?",
         "39/KH-UBND", ("Mở đầu",), ("87/NQ-HĐV", "17/KH-HĐV"), qtype="doc_meta"), id="meta-legal-basis"),
 ]  # fmt: skip
@@ -272,7 +300,30 @@ UNANSWERABLE = [
                  id="vi-festival-budget"),
     pytest.param("How much budget did Thua Thien Hue allocate to the 2022 Sea Tourism Festival?", "en",
                  id="en-festival-budget"),
+    pytest.param("Which foreign university has Quang Ngai chosen as a partner for joint training programmes?", "en",
+                 id="en-no-university-named"),
+    pytest.param("Which company has been picked to operate the logistics centre at Dung Quat port?", "en",
+                 id="en-no-company-named"),
+    pytest.param("Trung tâm điện lực Dung Quất dự kiến được xây dựng tại xã nào?", "vi", id="vi-no-commune-named"),
+    pytest.param("Who is responsible for the Hue citadel restoration project?", "en", id="en-translated-but-absent"),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("What tasks does Da Nang's regional linkage plan give the Da Nang Department of Tourism?",
+         "No document issued by Đà Nẵng is loaded."),
+        ("Kế hoạch liên kết vùng của UBND thành phố Đà Nẵng giao Sở Du lịch việc gì?",
+         "Chưa nạp văn bản nào do Đà Nẵng ban hành."),
+        ("Ai ký Kế hoạch 39/KH-UBND?", "không có phần chữ ký"),
+        ("Who signed decision 25/QĐ-UBND issuing the 2014 industrial plan?", "has no signature block"),
+    ],
+)  # fmt: skip
+def test_abstains_and_says_why(question: str, says: str, chain: AnswerChain) -> None:
+    answer = chain.invoke(question)
+    assert answer.abstained and answer.citations == [], answer.answer
+    assert says in answer.answer
 
 
 @pytest.mark.parametrize(("question", "lang"), UNANSWERABLE)

@@ -261,3 +261,124 @@ def test_english_agency_names_map_to_the_vietnamese_agency() -> None:
     q = analyze("What tasks does the Department of Planning and Investment have?")
     assert "Sở Kế hoạch và Đầu tư" in q.translations
     assert q.agencies == ["so ke hoach va dau tu"]
+
+
+# --- English the vocabulary does not list word for word ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "base"),
+    [
+        ("responsibilities", "responsibility"),
+        ("developed", "develop"),
+        ("planned", "plan"),
+        ("managing", "manage"),
+        ("organisation", "organization"),
+        ("programmes", "programme"),
+        ("centre", "center"),
+    ],
+)
+def test_lemmas(word: str, base: str) -> None:
+    from rag.retrieve.query import lemmas
+
+    assert base in lemmas(word)
+
+
+def test_inflected_phrases_translate_like_their_base_form() -> None:
+    from rag.retrieve.query import translate_groups
+
+    keys = [k for k, _ in translate_groups("Which industrial parks are upgraded?")[0]]
+    assert "industrial park" in keys or "industrial parks" in keys
+    assert [k for k, _ in translate_groups("What are the responsibilities of the police?")[0]][
+        0
+    ] == "responsibility"
+
+
+def test_vietnamese_names_with_diacritics_inside_an_english_question() -> None:
+    q = analyze("Where is Thừa Thiên Huế going to build its concentrated IT park?")
+    assert q.lang == "en"
+    assert any("Thừa Thiên Huế" in t for t in q.translations)
+
+
+def test_a_single_unknown_capitalized_word_is_a_name() -> None:
+    q = analyze("Dakdrinh hydropower plant: how big is it?")
+    assert "dakdrinh" in q.names
+    assert analyze("Which agency leads the work?").names == []
+
+
+# --- the asking words decide the type ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("du toan kinh phi hang nam thuc hien ke hoach hoi nhap quoc te thi so nao tham tra", QType.WHO),
+        ("Kinh phí thực hiện kế hoạch được huy động từ những nguồn nào?", QType.WHAT),
+        ("Kinh phí đóng góp cho Hội đồng vùng?", QType.HOW_MUCH),
+        ("How often do departments report, and through which agency?", QType.WHEN),
+        ("Bao lâu báo cáo kết quả thực hiện Kế hoạch 350 một lần?", QType.WHEN),
+        ("Which funding sources does the plan rely on?", QType.WHAT),
+    ],
+)
+def test_the_first_asking_word_decides(question: str, qtype: QType) -> None:
+    assert analyze(question).qtype == qtype
+
+
+def test_asking_words_are_not_content() -> None:
+    q = analyze("Bao lâu báo cáo kết quả thực hiện Kế hoạch 350 một lần?")
+    assert "lau" not in q.tokens and "o:lâu" not in q.tokens
+    assert q.time_kind == "frequency"
+
+
+# --- who issued the document asked about -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "places"),
+    [
+        ("What tasks does Da Nang's regional linkage plan give the Department of Tourism?", ["da nang"]),
+        ("Kế hoạch liên kết vùng của UBND thành phố Đà Nẵng giao Sở Du lịch việc gì?", ["da nang"]),
+        ("What does the decision of the People's Committee of Quang Nam say about tourism?", ["quang nam"]),
+        ("What does Quang Ngai's 2014 plan say about Ly Son?", ["quang ngai"]),
+        ("Who handles the Da Nang port?", []),
+        ("Kế hoạch của Quảng Ngãi phối hợp với Đà Nẵng về việc gì?", ["quang ngai"]),
+    ],
+)
+def test_issuer_places(question: str, places: list[str]) -> None:
+    assert analyze(question).issuer_places == places
+
+
+# --- the kind of thing an answer must name -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "ok"),
+    [
+        ("Which foreign university is the partner?", "liên kết với trường Đại học Đà Nẵng", True),
+        ("Which foreign university is the partner?", "liên kết đào tạo với nước ngoài", False),
+        ("Which company operates the centre?", "Công ty VSIP", True),
+        ("Which company operates the centre?", "thu hút nhà đầu tư", False),
+        ("Which countries are key partners?", "hợp tác với Nhật Bản, Hàn Quốc", True),
+        ("Trung tâm được xây dựng tại xã nào?", "tại xã Bình Trị", True),
+        ("Trung tâm được xây dựng tại xã nào?", "an sinh xã hội", False),
+    ],
+)
+def test_answer_kind(question: str, text: str, ok: bool) -> None:
+    import re
+
+    kind = analyze(question).answer_kind
+    assert kind
+    assert bool(re.search(kind, text)) is ok
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Cơ quan nào chủ trì?",
+        "Quảng Ngãi phối hợp với địa phương nào?",
+        "Triển khai ở những khu vực nào?",
+        "Which agency leads?",
+    ],
+)
+def test_no_answer_kind_for_ordinary_questions(question: str) -> None:
+    assert analyze(question).answer_kind == ""

@@ -1,0 +1,46 @@
+"""Evidence scoring for English questions: how much an untranslated word and a translated phrase
+count, read off the real index of the corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.evidence import EvidenceScorer, untranslated_weight
+from rag.retrieve.query import analyze
+from tests.conftest import Ingested
+
+
+@pytest.mark.parametrize(
+    ("word", "low", "high"),
+    [
+        ("citadel", 1.0, 1.0),  # rare: names something the documents may lack
+        ("undersea", 1.0, 1.0),
+        ("working", 0.1, 0.35),  # everyday words hardly say what is asked about
+        ("bring", 0.1, 0.35),
+        ("salary", 0.4, 0.7),
+    ],
+)
+def test_untranslated_weight_follows_english_frequency(word: str, low: float, high: float) -> None:
+    assert low <= untranslated_weight(word) <= high
+
+
+def test_inflected_forms_weigh_like_their_base() -> None:
+    assert untranslated_weight("publicising") <= untranslated_weight("zzzqx")
+    assert untranslated_weight("bringing") == pytest.approx(untranslated_weight("bring"), abs=0.25)
+
+
+def test_a_phrase_weighs_by_its_rarest_word_pair(ingested: Ingested) -> None:
+    lexical = ingested.app.generation().lexical
+    assert lexical.any_idf("xuat_nhap") > lexical.idf("xuat")  # the pair is rarer than its syllables
+    assert lexical.any_idf("xuat") == lexical.idf("xuat")
+    assert lexical.any_idf("khong_co_cap_nay_zz") == lexical.idf("khong_co_cap_nay_zz")  # unknown: rarest
+
+
+def test_scattered_syllables_are_not_the_phrase(ingested: Ingested) -> None:
+    lexical = ingested.app.generation().lexical
+    q = analyze("Who restores the Hue citadel?")
+    scorer = EvidenceScorer(q, lexical.idf, lexical.known, None, lexical.any_idf)
+    # "kinh tế … thành phố" holds both syllables of "kinh thành" but not the phrase.
+    scattered = scorer.coverage("Phát triển kinh tế thành phố Huế")
+    together = scorer.coverage("Trùng tu kinh thành Huế")
+    assert together > scattered + 0.2
