@@ -30,14 +30,18 @@ def test_inflected_forms_weigh_like_their_base() -> None:
 
 
 def test_a_phrase_weighs_by_its_rarest_word_pair(ingested: Ingested) -> None:
-    lexical = ingested.app.generation().lexical
+    gen = ingested.app.generation()
+    assert gen is not None
+    lexical = gen.lexical
     assert lexical.any_idf("xuat_nhap") > lexical.idf("xuat")  # the pair is rarer than its syllables
     assert lexical.any_idf("xuat") == lexical.idf("xuat")
     assert lexical.any_idf("khong_co_cap_nay_zz") == lexical.idf("khong_co_cap_nay_zz")  # unknown: rarest
 
 
 def test_scattered_syllables_are_not_the_phrase(ingested: Ingested) -> None:
-    lexical = ingested.app.generation().lexical
+    gen = ingested.app.generation()
+    assert gen is not None
+    lexical = gen.lexical
     q = analyze("Who restores the Hue citadel?")
     scorer = EvidenceScorer(q, lexical.idf, lexical.known, None, lexical.any_idf)
     # "kinh tế … thành phố" holds both syllables of "kinh thành" but not the phrase.
