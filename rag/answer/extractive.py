@@ -166,7 +166,7 @@ class ExtractiveAnswerer:
             return self.abstain(base, en, result.hits[:3])
         if query.agencies and query.qtype != QType.WHICH_DOCS and not self._agency_present(query, result):
             return self.abstain(base, en, result.hits[:3])
-        if query.answer_kind and not self._kind_present(query, result):
+        if query.answer_kind and not self._kind_present(query, result, chunk_cov, self.threshold(query)):
             return self.abstain(base, en, result.hits[:3])  # "which university": none is named
         spans: list[Span] = []
         for rank, h in enumerate(result.hits):
@@ -196,9 +196,15 @@ class ExtractiveAnswerer:
         return all(any(a in t for t in texts) for a in query.agencies)
 
     @staticmethod
-    def _kind_present(query: Query, result: SearchResult) -> bool:
-        """One of the best sections names something of the kind asked for ("which company")."""
-        return any(re.search(query.answer_kind, h.chunk.text) for h in result.hits[:3])
+    def _kind_present(query: Query, result: SearchResult, chunk_cov: list[float], threshold: float) -> bool:
+        """The section that covers the question best (of the first three) names something of the kind
+        asked for ("which company"): a company named in a section about something else is no answer."""
+        pairs = list(zip(result.hits[:3], chunk_cov, strict=False))
+        best = max(cov for _, cov in pairs)
+        return any(
+            re.search(query.answer_kind, h.chunk.text) and cov >= max(threshold, best - 0.02)
+            for h, cov in pairs
+        )
 
     def threshold(self, query: Query) -> float:
         # Listing documents that mention something is answerable from partial matches. English

@@ -507,13 +507,14 @@ def issuer_places(folded: str) -> list[str]:
 #: "Which <kind>" / "<kind> nào": the evidence must name something of that kind. (English words,
 #: folded Vietnamese words of the question, a pattern over the documents' own text.)
 _CAP = "[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ]"
+_SCHOOL = r"(?i:trường (?:đại học|cao đẳng|trung cấp|học|nghề|chính trị)|đại học|học viện|cao đẳng)"
 _ANSWER_KINDS: tuple[tuple[str, str, str], ...] = (
     (
         "universit(?:y|ies)|colleges?",
         "truong dai hoc|dai hoc|truong|hoc vien",
-        r"(?i:đại học|trường|học viện|cao đẳng)",
+        _SCHOOL,
     ),
-    ("schools?", "truong", r"(?i:trường|học viện)"),
+    ("schools?", "truong", _SCHOOL),
     (
         "compan(?:y|ies)|firms?|corporations?|contractors?|operators?",
         "cong ty|tap doan|nha thau",

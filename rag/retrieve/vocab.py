@@ -25,6 +25,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from rag.retrieve.vocab_corpus import CORPUS_ADMINISTRATION, CORPUS_ECONOMY
+
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "UBND": ("Ủy ban nhân dân",),
     "HĐND": ("Hội đồng nhân dân",),
@@ -1466,6 +1468,8 @@ _TOPICS: tuple[dict[str, tuple[str, ...]], ...] = (
     _DEFENCE_SECURITY,
     _REGION,
     _GENERAL,
+    CORPUS_ECONOMY,
+    CORPUS_ADMINISTRATION,
 )
 
 #: English phrase (lower case) → Vietnamese phrases used by the documents. Longest phrases win.
