@@ -62,6 +62,31 @@ PLACE = re.compile(
     r"\b(?:tại|ở)\s+((?:(?:khu vực|địa bàn|vùng|khu|các|huyện|xã|phường|tỉnh|thành phố|cảng|đảo)\s+){0,3}"
     r"[A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,4})"
 )
+_NAME = re.compile(r"(?<!\w)([A-ZĐ][a-zà-ỹđ]+(?:\s+[A-ZĐ][a-zà-ỹđ]+)+)")
+
+
+_NOT_PLACES = frozenset(
+    "Chiến Đề Chương Quy Tổ Nhà Ngân Tập Tổng Hiệp Cổng Hệ Trường Đại Học Nghị Luật Cục Đảng Nhân Tài Tập "
+    "Giao Lao Nông Khoa Y Tư Ngoại Nội Xây Kho Hải Thuế Bảo Liên Mặt Tỉnh Huyện Festival Lễ Ngày Tuần Năm".split()
+)
+
+
+def _place_names(text: str, query: Query) -> str | None:
+    """Named places a sentence lists without "tại / ở" ("… Mỹ Khê, Sa Huỳnh, Lý Sơn …"), leaving out
+    names the question itself gives and the names of bodies and documents."""
+    from rag.retrieve.query import is_generic_capital
+
+    asked = " ".join(fold(query.question).lower().split())
+    names = [
+        n
+        for n in dict.fromkeys(m.group(1) for m in _NAME.finditer(text))
+        if not is_generic_capital(n.split()[0])
+        and n.split()[0] not in _NOT_PLACES
+        and fold(n).lower() not in asked
+    ]
+    return ", ".join(names[:4]) if names else None
+
+
 _CLAIMS = {
     QType.WHO: ("Đơn vị chịu trách nhiệm", "Responsible"),
     QType.WHEN: ("Thời gian", "When"),
@@ -180,7 +205,10 @@ class ExtractiveAnswerer:
         elif query.qtype == QType.WHO:
             text, cites = self._who(query, spans, scorer)
         elif query.qtype in (QType.WHEN, QType.HOW_MUCH, QType.WHERE):
-            text, cites = self._figure(query, spans, scorer)
+            if result.place_docs:
+                # "How much does Thừa Thiên Huế pay": a figure from Quảng Ngãi's plan is no answer.
+                spans = [s for s in spans if s.chunk.doc_id in result.place_docs]
+            text, cites = self._figure(query, spans, scorer) if spans else ("", [])
             if not cites:
                 return self.abstain(base, en, result.hits[:3])
         else:
@@ -388,6 +416,8 @@ class ExtractiveAnswerer:
                     if query.qtype != QType.HOW_MUCH or unit_matches(query, found):
                         value = found
                         break
+            if value is None and query.qtype == QType.WHERE:
+                value = _place_names(span.text, query)
             if value:
                 cite = self._cite(span, scorer)
                 if cite is None:

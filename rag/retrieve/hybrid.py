@@ -62,6 +62,7 @@ class SearchResult:
     reranked: bool = False
     dense_error: str | None = None  # why dense retrieval failed for this query (vector store down)
     unknown_issuers: list[str] = field(default_factory=list)  # provinces named as issuer, with no document
+    place_docs: list[str] = field(default_factory=list)  # documents issued where the question names
 
 
 class HybridSearcher:
@@ -298,6 +299,9 @@ class HybridSearcher:
             reranked=reranked,
             dense_error=dense_error,
             unknown_issuers=self.unknown_issuers(query),
+            place_docs=[str(self.docs[i]["id"]) for i in np.flatnonzero(same_place)]
+            if same_place is not None
+            else [],
         )
 
     def unknown_issuers(self, query: Query) -> list[str]:

@@ -226,6 +226,11 @@ _GENERIC_CAPS = frozenset(
 )
 
 
+def is_generic_capital(word: str) -> bool:
+    """A capitalized administrative word ("Sở", "Kế", "Department"), not the start of a place name."""
+    return fold(word).lower() in _GENERIC_CAPS
+
+
 def proper_names(text: str) -> list[str]:
     """Runs of two or more capitalized words (not the first word, not administrative words),
     folded: 'Dự án đường Da Nang - Quang Ngai' → ['da nang', 'quang ngai']."""

@@ -230,6 +230,10 @@ CASES = [
         "997/QĐ-UBND", ("Phần III", "2"), ("Sở Tài chính",), lang="vi_nodiac", qtype="who"),
         id="nodiac-who-about-a-budget"),
     pytest.param(Case(
+        "Where does Quang Ngai's international integration plan want tourism infrastructure and services developed?",
+        "997/QĐ-UBND", ("Phần II", "III", "1", "-1"), ("Where: Mỹ Khê, Sa Huỳnh",), lang="en", qtype="where"),
+        id="en-where-named-places"),
+    pytest.param(Case(
         "Căn cứ ban hành Kế hoạch 39/KH-UBND là gì?",
         "39/KH-UBND", ("Mở đầu",), ("87/NQ-HĐV", "17/KH-HĐV"), qtype="doc_meta"), id="meta-legal-basis"),
 ]  # fmt: skip
@@ -306,6 +310,8 @@ UNANSWERABLE = [
                  id="en-no-company-named"),
     pytest.param("Trung tâm điện lực Dung Quất dự kiến được xây dựng tại xã nào?", "vi", id="vi-no-commune-named"),
     pytest.param("Who is responsible for the Hue citadel restoration project?", "en", id="en-translated-but-absent"),
+    pytest.param("How much does Thua Thien Hue pay each year into the regional council's operating budget?", "en",
+                 id="en-figure-of-another-province"),
 ]  # fmt: skip
 
 
