@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.documents.models import Chunk
-from rag.retrieve.query import Query
+from rag.retrieve.query import Query, lemmas
 from rag.retrieve.vocab import GENERIC_EN, QUESTION_WORDS_VI, english_zipf
 from rag.text.normalize import fold
 from rag.text.tokenize import lexical_tokens
@@ -26,8 +26,6 @@ MAX_QUOTE = 600
 def untranslated_weight(word: str) -> float:
     """Share of a full concept an untranslated English word counts for: 1 for rare words (Zipf
     ≤ 3.5), falling to 0.1 for everyday ones (Zipf ≥ 5.5)."""
-    from rag.retrieve.query import lemmas
-
     zipf = max(english_zipf(w) for w in [word, *lemmas(word)])
     return min(1.0, max(0.1, 1.0 - 0.45 * (zipf - 3.5)))
 
@@ -125,7 +123,7 @@ class EvidenceScorer:
 
     def _specificity(self, alt: list[str]) -> float:
         """How rare a translated phrase is: its rarest word pair ('xuất nhập cảnh' is rarer than
-        any of its syllables), or its mean syllable rarity when it is one word."""
+        any of its syllables), or its word's rarity when it is one word."""
         pairs = [t for t in alt if "_" in t]
         return max(self.phrase_idf(t) for t in (pairs or alt))
 

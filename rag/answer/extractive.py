@@ -20,7 +20,7 @@ from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, Retr
 from rag.documents.labels import citation_label, doc_reference, format_date, nodes_for
 from rag.documents.models import Document, Section, SectionKind
 from rag.retrieve.hybrid import Hit, SearchResult
-from rag.retrieve.query import QType, Query
+from rag.retrieve.query import QType, Query, is_generic_capital
 from rag.retrieve.vocab import ENGLISH
 from rag.text.normalize import fold
 from rag.text.tokenize import code_key
@@ -66,7 +66,7 @@ _NAME = re.compile(r"(?<!\w)([A-ZĐ][a-zà-ỹđ]+(?:\s+[A-ZĐ][a-zà-ỹđ]+)+)
 
 
 _NOT_PLACES = frozenset(
-    "Chiến Đề Chương Quy Tổ Nhà Ngân Tập Tổng Hiệp Cổng Hệ Trường Đại Học Nghị Luật Cục Đảng Nhân Tài Tập "
+    "Chiến Đề Chương Quy Tổ Nhà Ngân Tập Tổng Hiệp Cổng Hệ Trường Đại Học Nghị Luật Cục Đảng Nhân Tài "
     "Giao Lao Nông Khoa Y Tư Ngoại Nội Xây Kho Hải Thuế Bảo Liên Mặt Tỉnh Huyện Festival Lễ Ngày Tuần Năm".split()
 )
 
@@ -74,8 +74,6 @@ _NOT_PLACES = frozenset(
 def _place_names(text: str, query: Query) -> str | None:
     """Named places a sentence lists without "tại / ở" ("… Mỹ Khê, Sa Huỳnh, Lý Sơn …"), leaving out
     names the question itself gives and the names of bodies and documents."""
-    from rag.retrieve.query import is_generic_capital
-
     asked = " ".join(fold(query.question).lower().split())
     names = [
         n
@@ -170,7 +168,7 @@ class ExtractiveAnswerer:
             if meta is not None:
                 text, cites = meta
                 return base.model_copy(update={"answer": text, "citations": cites})
-            doc = self.document(result.scoped_docs[0] if result.scoped_docs else result.hits[0].chunk.doc_id)
+            doc = self._asked_document(result)
             if query.meta_field == "signer" and doc is not None and doc.signer is None:
                 # The document as loaded has no signature block: nothing else in it says who signed.
                 answer = self.abstain(base, en, [])
@@ -541,9 +539,12 @@ class ExtractiveAnswerer:
 
     # --- questions about a document itself --------------------------------------------------------
 
+    def _asked_document(self, result: SearchResult) -> Document | None:
+        """The document a question about a document means: the one it names, else the best hit's."""
+        return self.document(result.scoped_docs[0] if result.scoped_docs else result.hits[0].chunk.doc_id)
+
     def _doc_meta(self, query: Query, result: SearchResult) -> tuple[str, list[Citation]] | None:
-        doc_id = result.scoped_docs[0] if result.scoped_docs else result.hits[0].chunk.doc_id
-        doc = self.document(doc_id)
+        doc = self._asked_document(result)
         if doc is None:
             return None
         en = query.lang == "en"
@@ -567,13 +568,12 @@ class ExtractiveAnswerer:
                 return None
             cite = cite_in(K.SIGNATURE)
             who = ", ".join(x for x in (doc.signer.authority, doc.signer.position) if x)
+            signer_vi = " ".join(x for x in (doc.signer.position, doc.signer.name) if x)
             on_behalf = f" ({doc.signer.authority})" if doc.signer.authority else ""
             text = (
                 f"{ref} was signed by {doc.signer.name} ({who})."
                 if en
-                else f"{ref} do {doc.signer.position or ''} {doc.signer.name} ký{on_behalf}.".replace(
-                    "  ", " "
-                )
+                else f"{ref} do {signer_vi} ký{on_behalf}."
             )
         elif field == "date" or field == "number" or field == "issuer":
             cite = cite_in(K.HEADER, r"[^\n,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")

@@ -214,16 +214,7 @@ def _postings(gen: Any, questions: list[str]) -> list[float]:
     of exhaustive term-at-a-time scoring, which grows with the corpus."""
     from rag.retrieve.query import analyze
 
-    bm25 = gen.lexical._bm25
-    if bm25 is None:
-        return []
-    indptr = bm25.scores["indptr"]
-    vocab = gen.lexical._vocab
-    out = []
-    for question in questions:
-        ids = [vocab[t] for t in analyze(question).tokens if t in vocab and t]
-        out.append(float(sum(int(indptr[i + 1]) - int(indptr[i]) for i in set(ids))))
-    return out
+    return [float(sum(gen.lexical.chunk_count(t) for t in analyze(q).tokens)) for q in questions]
 
 
 # --- the LangChain-recipe baselines -------------------------------------------------------------------

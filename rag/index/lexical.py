@@ -35,17 +35,22 @@ class LexicalIndex:
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a folded unigram (unknown tokens count as rare)."""
-        n = self.df.get(token, 0)
-        return math.log(1.0 + (self.size - n + 0.5) / (n + 0.5))
+        return self._idf(self.df.get(token, 0))
 
     def any_idf(self, token: str) -> float:
         """Inverse document frequency of any indexed token, bigrams ("xuat_nhap") and diacritic
-        forms included: the number of chunks is the length of its column in the score matrix."""
-        if token in self.df or self._bm25 is None or token not in self._vocab:
-            return self.idf(token)
+        forms included."""
+        return self._idf(self.df[token] if token in self.df else self.chunk_count(token))
+
+    def chunk_count(self, token: str) -> int:
+        """Chunks that hold ``token``: the length of its column in the score matrix (0 if unknown)."""
+        if self._bm25 is None or not token or token not in self._vocab:
+            return 0
         indptr = self._bm25.scores["indptr"]  # type: ignore[attr-defined]
         col = self._vocab[token]
-        n = int(indptr[col + 1]) - int(indptr[col])
+        return int(indptr[col + 1]) - int(indptr[col])
+
+    def _idf(self, n: int) -> float:
         return math.log(1.0 + (self.size - n + 0.5) / (n + 0.5))
 
     @staticmethod

@@ -119,11 +119,8 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     ("title", r"\b(trich yeu|ve viec gi|tieu de|title of|subject of)"),
 )
+_WHICH_DOCS = r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|which (documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b"
 _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
-    (
-        QType.WHICH_DOCS,
-        r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|which (documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b",
-    ),
     (
         QType.HOW_MUCH,
         r"\b(bao nhieu|kinh phi|muc dong gop|ty trong|ty le|tong muc|muc dau tu|lai suat|cong suat|dien tich|how much|how many|budget|amount|percent|what share|what proportion|total (investment|cost|capital|budget|value)|interest rate|what (is|was) the (cost|value|capacity|area|size|rate|target)|how (large|big|long))\b",
@@ -173,12 +170,12 @@ def detect_type(folded: str) -> tuple[QType, str | None]:
     for name, pat in _META_PATTERNS:
         if re.search(pat, folded):
             return QType.DOC_META, name
-    if re.search(_TYPE_PATTERNS[0][1], folded):
+    if re.search(_WHICH_DOCS, folded):
         return QType.WHICH_DOCS, None
     asked = [(m.start(), qtype) for qtype, pat in _ASKING if (m := re.search(pat, folded))]
     if asked:
         return min(asked, key=lambda x: x[0])[1], None
-    for qtype, pat in _TYPE_PATTERNS[1:]:
+    for qtype, pat in _TYPE_PATTERNS:
         if re.search(pat, folded):
             return qtype, None
     return QType.WHAT, None
@@ -451,11 +448,6 @@ _EN_FRAME = frozenset(
 ) | {"in charge", "how often", "what time", "which month", "which year"}
 
 
-def leftovers_of(text: str) -> list[str]:
-    """English words the vocabulary does not translate (proper names among them)."""
-    return translate_groups(text)[1]
-
-
 _LIST_PATTERN = (
     r"\b(nhung (gi|viec|nhiem vu|noi dung|hoat dong)|viec gi|nhiem vu gi|nhiem vu (cua|nao)|lam gi|"
     r"duoc giao (gi|nhung)|what (tasks|duties|are the tasks)|which tasks|what (must|should|does|do|is) .* (do|tasked|asked|assigned|required)|"
@@ -582,6 +574,7 @@ def analyze(question: str) -> Query:
                 original.add(t)
 
     stop = QUESTION_WORDS_VI
+    leftovers: list[str] = []  # English words the vocabulary does not translate (names among them)
     if lang == "en":
         groups, leftovers = translate_groups(text)
         phrases = [p for _, alts in groups for p in alts]
@@ -647,7 +640,7 @@ def analyze(question: str) -> Query:
     if lang == "en":
         # Title Case in English is no proper name unless the words stayed untranslated.
         left = {fold(w).lower() for w in q.soft_tokens} | {
-            fold(t).lower() for t in lexical_tokens(" ".join(w for w in leftovers_of(text)), bigrams=False)
+            fold(t).lower() for t in lexical_tokens(" ".join(leftovers), bigrams=False)
         }
         # A name the vocabulary translates ("Da Nang", "State Bank") is looked for in its Vietnamese form.
         places = {fold(k).lower(): fold(v[0]).lower() for k, v in ENGLISH.items() if v and v[0][:1].isupper()}
@@ -656,7 +649,7 @@ def analyze(question: str) -> Query:
         # "Dakdrinh", "Sembcorp", "VSIP".
         q.names += [
             fold(w).lower()
-            for w in leftovers_of(text)
+            for w in leftovers
             if w[:1].isupper()
             and w.isalpha()
             and len(w) >= 3
