@@ -20,10 +20,10 @@ from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, Retr
 from rag.documents.labels import citation_label, doc_reference, format_date, nodes_for
 from rag.documents.models import Document, Section, SectionKind
 from rag.retrieve.hybrid import Hit, SearchResult
-from rag.retrieve.query import QType, Query, is_generic_capital
+from rag.retrieve.query import PERSON, QType, Query, is_generic_capital
 from rag.retrieve.vocab import ENGLISH
 from rag.text.normalize import fold
-from rag.text.tokenize import code_key
+from rag.text.tokenize import CODE_RE, code_key
 
 K = SectionKind
 AGENCY = re.compile(
@@ -58,6 +58,20 @@ TIME_KINDS = {
     ),
     "period": re.compile(r"(?:giai đoạn|Giai đoạn)\s*\d?\s*\(?\d{4}\s*[-–]\s*\d{4}\)?|\d{4}\s*[-–]\s*\d{4}"),
 }
+#: A cited document ("Quyết định số 1780/QĐ-TTg ngày 12/10/2011"): its date is when that document was
+#: issued, not when anything the sentence asks for happens.
+REFERENCE = re.compile(
+    r"(?:\b[Ss]ố\s+)?\b\d+[a-z]?(?:/[\wĐđ\-]+)+\s*,?\s+(?:ngày|ngay)\s+\d{1,2}(?:/|\s+tháng\s+)\d{1,2}"
+    r"(?:(?:/|\s+năm\s+)\d{4})?|\b\d+/\d{4}/[\wĐđ\-]+"
+)
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_DOC_KIND_BEFORE = re.compile(
+    r"(Nghị quyết|Quyết định|Nghị định|Chỉ thị|Thông tư|Công văn|Kế hoạch|Kết luận|Thông báo|Luật)\s+\S*\s*\Z"
+)
+_ISSUER_AFTER = re.compile(
+    r"\s+của\s+(?:Thủ tướng\s+Chính\s+phủ|Chính\s+phủ|Quốc\s+hội|Bộ\s+Chính\s+trị|Ban\s+Chấp\s+hành\s+Trung\s+ương"
+    r"|(?:UBND|HĐND|Ủy\s+ban\s+nhân\s+dân|Hội\s+đồng\s+nhân\s+dân|Tỉnh\s+ủy)\s+tỉnh(?:\s+[A-ZĐ]\w*){1,3})"
+)
 PLACE = re.compile(
     r"\b(?:tại|ở)\s+((?:(?:khu vực|địa bàn|vùng|khu|các|huyện|xã|phường|tỉnh|thành phố|cảng|đảo)\s+){0,3}"
     r"[A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,4})"
@@ -107,9 +121,11 @@ def _trim(text: str, start: int, end: int, limit: int = 500) -> tuple[int, int]:
 
 _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     # (kind, question pattern (folded), value pattern)
+    ("dong", r"\b(ty dong|trieu dong|nghin dong|vnd|dong viet nam|vietnamese dong)\b", r"đồng"),
+    ("usd", r"\b(usd|dollars?|do la|us\$)", r"USD"),
     (
         "money",
-        r"\b(ty dong|trieu dong|bao nhieu tien|kinh phi|ngan sach|von|budget|money|cost|fund|contribut|vnd|usd|dollar|dong gop|dau tu bao nhieu)",
+        r"\b(bao nhieu tien|kinh phi|ngan sach|von|budget|money|cost|fund|contribut|dong gop|dau tu bao nhieu)",
         r"(đồng|USD|tỷ|triệu)",
     ),
     ("percent", r"(phan tram|%|ty le|ty trong|percent|share|proportion)", r"%"),
@@ -119,6 +135,89 @@ _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     ("area", r"\b(hecta|bao nhieu ha|dien tich|area)\b", r"ha\b"),
     ("power", r"\b(cong suat|mw|capacity)\b", r"MW"),
 )
+
+
+def mentions_year(text: str, year: str) -> bool:
+    """``text`` speaks of ``year``: names it, or a period that includes it ("2016-2020"), outside the
+    numbers and dates of documents it cites."""
+    text = REFERENCE.sub(" ", text)
+    if re.search(rf"(?<!\d){year}(?!\d)", text):
+        return True
+    y = int(year)
+    return any(int(a) <= y <= int(b) for a, b in re.findall(r"\b(\d{4})\s*[-–]\s*(\d{4})\b", text))
+
+
+_FOUNDING = re.compile(
+    r"\b(thanh lap|phe duyet|ban hanh|set up|established?|founded|formed|created|approved|adopted|issued)\b"
+)
+
+
+_POST_GENERIC = frozenset("tinh thanh pho cac va cua ubnd uy ban nhan dan".split())
+
+
+def _names_post_of(text: str, query: Query) -> bool:
+    """``text`` names the post asked for as the post of what the question is about: "Trưởng Ban Chỉ
+    đạo …", "Chủ tịch Hội đồng Vùng"; not "Chủ tịch UBND tỉnh" in a section about a committee."""
+    asked = {t for t in query.tokens if "_" not in t and ":" not in t} - _POST_GENERIC
+    for m in re.finditer(query.post, text):
+        after = fold(text[m.end() :]).lower().split()[:2]
+        if set(after) & asked:
+            return True
+    return False
+
+
+def _cites(text: str, refs: Sequence[str]) -> bool:
+    """``text`` cites one of these documents (full codes or bare numbers)."""
+    keys = {code_key(m.group(1)) for m in CODE_RE.finditer(text)}
+    return any(r in keys or any(k.split("/")[0] == r for k in keys) for r in refs)
+
+
+def _references(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in REFERENCE.finditer(text)]
+
+
+def _inside(at: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= at < b for a, b in spans)
+
+
+def _clause(text: str, at: int, cited: list[tuple[int, int]]) -> str:
+    """The clause of ``text`` around position ``at``: between semicolons, sentence ends and the
+    starts of cited documents ("… Quyết định số 1038 … và Quyết định số 1715 …" are two clauses)."""
+    cuts = [0, len(text)]
+    cuts += [m.end() for m in re.finditer(r";\s*|\.\s+|\n+", text)]
+    cuts += [a for a, _ in cited]
+    start = max(c for c in cuts if c <= at)
+    end = min(c for c in cuts if c > at)
+    return text[start:end]
+
+
+def _other_references(text: str, query: Query) -> list[tuple[int, int]]:
+    """Where ``text`` cites documents other than the ones the question names. When the question asks
+    when something was set up or approved, the date of the deciding document is the answer."""
+    if _FOUNDING.search(fold(query.question).lower()):
+        return []
+    named = [*query.doc_numbers, *query.numbers, *(r.split("/")[0] for r in query.doc_refs)]
+    return [
+        m.span()
+        for m in REFERENCE.finditer(text)
+        if not any(re.match(rf"(?:[Ss]ố\s+)?{re.escape(n)}\b", m.group(0)) for n in named)
+    ]
+
+
+_GENERIC_AGENCY_WORDS = frozenset("tinh cac ve va cua thanh pho huyen o tai".split())
+
+
+def _is_subject(agency: str | None, query: Query) -> bool:
+    """The question itself names this agency: "who chairs the steering committee" is not answered
+    by "the steering committee"."""
+    if not agency:
+        return False
+    from rag.retrieve.query import agency_key, expand_inline
+
+    asked = set(agency_key(expand_inline(agency_key(query.normalized))).split())
+    asked |= set(agency_key(" ".join(query.translations)).split())
+    own = set(agency_key(expand_inline(agency_key(agency))).split()) - _GENERIC_AGENCY_WORDS
+    return len(own) >= 2 and own <= asked
 
 
 def unit_matches(query: Query, value: str) -> bool:
@@ -163,6 +262,8 @@ class ExtractiveAnswerer:
             return self.abstain(base, en, [])
         if result.unknown_issuers:
             return self.abstain(base, en, result.hits[:3], missing_issuers=result.unknown_issuers)
+        if query.qtype == QType.DOC_META and result.unknown_refs:
+            return self._cited_document(query, result, base, en)
         if query.qtype == QType.DOC_META:
             meta = self._doc_meta(query, result)
             if meta is not None:
@@ -196,6 +297,22 @@ class ExtractiveAnswerer:
             if chunk_cov[rank] >= self.t.abstain_coverage * 0.8:
                 spans.extend(scorer.spans(h.chunk, rank))
         spans.sort(key=lambda s: (-round(s.coverage, 3), s.rank))
+        if result.unknown_refs and query.qtype != QType.WHICH_DOCS:
+            # "What does Nghị quyết 57/NQ-CP set out": the loaded documents answer only where they
+            # speak of it; the rest of a document that implements it is not its content.
+            spans = [s for s in spans if _cites(s.text, result.unknown_refs)]
+            if not spans or spans[0].base < self.threshold(query):
+                return self._not_loaded(self.abstain(base, en, result.hits[:3]), result.unknown_refs, en)
+        if query.post:
+            # "Who chairs the steering committee": only a sentence that names the post along with what
+            # holds it answers; a section about the committee does not.
+            spans = [
+                s
+                for s in spans
+                if _names_post_of(s.text, query)
+                and (not query.asks_name or re.search(PERSON, s.text))
+                and scorer.coverage(s.text) >= self.threshold(query)
+            ]
         if not spans:
             return self.abstain(base, en, result.hits[:3])
         if query.qtype == QType.WHICH_DOCS:
@@ -203,10 +320,12 @@ class ExtractiveAnswerer:
         elif query.qtype == QType.WHO:
             text, cites = self._who(query, spans, scorer)
         elif query.qtype in (QType.WHEN, QType.HOW_MUCH, QType.WHERE):
-            if result.place_docs:
-                # "How much does Thừa Thiên Huế pay": a figure from Quảng Ngãi's plan is no answer.
-                spans = [s for s in spans if s.chunk.doc_id in result.place_docs]
-            text, cites = self._figure(query, spans, scorer) if spans else ("", [])
+            for docs in (result.place_docs, result.title_docs):
+                # "How much does Thừa Thiên Huế pay", "the integration plan's budget": a figure from
+                # another province's or another plan's document is no answer.
+                if docs:
+                    spans = [s for s in spans if s.chunk.doc_id in docs]
+            text, cites = self._figure(query, spans, scorer, result.document_years) if spans else ("", [])
             if not cites:
                 return self.abstain(base, en, result.hits[:3])
         else:
@@ -389,7 +508,9 @@ class ExtractiveAnswerer:
                 break
         return "\n".join(lines), cites
 
-    def _figure(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
+    def _figure(
+        self, query: Query, spans: list[Span], scorer: EvidenceScorer, document_years: Sequence[str] = ()
+    ) -> tuple[str, list[Citation]]:
         en = query.lang == "en"
         pattern = {
             QType.WHEN: TIME_KINDS.get(query.time_kind, TIME),
@@ -400,22 +521,42 @@ class ExtractiveAnswerer:
             query.qtype
         ]
         top = spans[0].coverage
+        # A year no loaded document was issued in is what the figure must be about ("exports in
+        # 2016"); a document's own year may only name the document ("Quảng Ngãi's 2018 plan").
+        years = [n for n in query.numbers if _YEAR.fullmatch(n) and n not in document_years]
         for span in spans[:8]:
             if span.coverage < top * self.t.support_ratio:
                 break
-            _, chain = self._chain(span)
+            doc, chain = self._chain(span)
+            if years and not self._speaks_of(span, doc, years):
+                continue  # "exports in 2016": a figure for 2014 or 2020 is no answer
+            cited = _other_references(span.text, query)
             value = None
             if chain and chain[-1].kind == K.TABLE_ROW and chain[-1].roles:
                 value = next((chain[-1].roles[r] for r in role if r in chain[-1].roles), None)
+            value_at: int | None = None
             if value is None:
                 value = None
                 for m in pattern.finditer(span.text):
+                    if _inside(m.start(), cited):
+                        continue  # the date of a cited decision is not when the task happens
                     found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
                     if query.qtype != QType.HOW_MUCH or unit_matches(query, found):
-                        value = found
+                        value, value_at = found, m.start()
                         break
             if value is None and query.qtype == QType.WHERE:
                 value = _place_names(span.text, query)
+            if (
+                value_at is not None
+                and query.qtype == QType.WHEN
+                and _inside(value_at, refs := _references(span.text))
+            ):
+                # The date of a cited decision answers "when was X approved" only when that citation
+                # is about X ("Quyết định 1038 … phê duyệt quy hoạch giao thông" is not the Đề án asked).
+                context = span.chunk.embed_text.replace(span.chunk.text, " ")
+                clause = _clause(span.text, value_at, refs)
+                if scorer.coverage(f"{context} {clause}") < self.threshold(query):
+                    continue
             if value:
                 cite = self._cite(span, scorer)
                 if cite is None:
@@ -425,6 +566,12 @@ class ExtractiveAnswerer:
                 title = _CLAIMS[query.qtype][1 if en else 0]
                 return f"{title}: {value.strip()}. {self._quote_line(cite, 1, en)}", [cite]
         return "", []  # the sections are about the topic but give no such figure: no basis
+
+    @staticmethod
+    def _speaks_of(span: Span, doc: Document | None, years: list[str]) -> bool:
+        """The sentence, its headings or its document's title are about these years."""
+        own = " ".join([span.text, *span.chunk.headings, (doc.title or "") if doc else ""])
+        return all(mentions_year(own, y) for y in years)
 
     def _what(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
         en = query.lang == "en"
@@ -538,6 +685,51 @@ class ExtractiveAnswerer:
         return "\n".join(lines), cites
 
     # --- questions about a document itself --------------------------------------------------------
+
+    def _cited_document(self, query: Query, result: SearchResult, base: Answer, en: bool) -> Answer:
+        """A question about a document that is not loaded but cited by one that is ("Nghị quyết
+        57/NQ-CP ban hành ngày nào"): its date is read from the citing sentence, anything else is
+        not in the loaded documents. Never the metadata of the citing document."""
+        refs = result.unknown_refs
+        found: list[tuple[Document, int, int, str, str]] = []  # doc, start, end, name, date
+        for h in result.hits:
+            doc = self.document(h.chunk.doc_id)
+            for m in REFERENCE.finditer(h.chunk.text) if doc is not None else ():
+                number = re.sub(r"^[Ss]ố\s+", "", m.group(0)).split()[0]
+                key = code_key(number)
+                date = re.search(r"\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{4})?$", m.group(0))
+                if date is None or not any(key == r or key.split("/")[0] == r for r in refs):
+                    continue
+                assert doc is not None
+                a, b = h.chunk.start + m.start(), h.chunk.start + m.end()
+                kind = _DOC_KIND_BEFORE.search(doc.text, max(0, a - 40), a)
+                issuer = _ISSUER_AFTER.match(doc.text, b)
+                name = " ".join(f"{kind.group(1) if kind else ''} {number}".split())
+                found.append(
+                    (doc, kind.start(1) if kind else a, issuer.end() if issuer else b, name, date.group(0))
+                )
+        # The fullest citation ("… của Chính phủ") first: a title line may be cut short.
+        found.sort(key=lambda f: -(f[2] - f[1]))
+        if found and query.meta_field == "date":
+            doc, a, b, name, dated = found[0]
+            cite = make_citation(doc, a, b)
+            text = (
+                f"{name} is not loaded; {cite.label} cites it as dated {dated}."
+                if en
+                else f"{name} chưa được nạp; {cite.label} dẫn văn bản này với ngày {dated}."
+            )
+            return base.model_copy(
+                update={"answer": f"{text} {self._quote_line(cite, 1, en)}", "citations": [cite]}
+            )
+        return self._not_loaded(self.abstain(base, en, result.hits[:3]), refs, en)
+
+    @staticmethod
+    def _not_loaded(answer: Answer, refs: Sequence[str], en: bool) -> Answer:
+        """An abstention that says which named documents are not loaded."""
+        names = ", ".join(r.upper() for r in refs)
+        note = f"Document {names} is not loaded." if en else f"Văn bản {names} chưa được nạp."
+        lines = answer.answer.split("\n")
+        return answer.model_copy(update={"answer": "\n".join([lines[0], note, *lines[1:]])})
 
     def _asked_document(self, result: SearchResult) -> Document | None:
         """The document a question about a document means: the one it names, else the best hit's."""

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import logging
 import re
 import time
@@ -19,7 +21,7 @@ from rag.index.vectors import ChromaVectors
 from rag.retrieve.query import QType, Query
 from rag.retrieve.rerank import Reranker
 from rag.text.normalize import fold
-from rag.text.tokenize import code_key
+from rag.text.tokenize import CODE_RE, code_key
 
 _META_VALUES = frozenset(k.value for k in META_KINDS)
 _YEAR = re.compile(r"(19[5-9]\d|20\d\d)")
@@ -63,6 +65,22 @@ class SearchResult:
     dense_error: str | None = None  # why dense retrieval failed for this query (vector store down)
     unknown_issuers: list[str] = field(default_factory=list)  # provinces named as issuer, with no document
     place_docs: list[str] = field(default_factory=list)  # documents issued where the question names
+    unknown_refs: list[str] = field(default_factory=list)  # document numbers named, none of them loaded
+    document_years: list[str] = field(default_factory=list)  # years named that a loaded document is of
+    title_docs: list[str] = field(default_factory=list)  # documents the question names by their title
+
+
+_DOC_WORDS = (
+    r"\b(ke hoach|quyet dinh|cong van|chien luoc|de an|chuong trinh|plans?|decisions?|letters?|strateg(y|ies)"
+    r"|programmes?|programs?|schemes?|dispatch)\b"
+)
+_IMPLEMENTING = (
+    r"\b(?:trien khai|thuc hien|thi hanh|implement(?:s|ing|ation)?|carr(?:y|ies|ying) out|executing) (?:of )?"
+)
+_TITLE_GENERIC = frozenset(
+    "ke_hoach ban_hanh hanh_ke trien_khai khai_thuc thuc_hien hien_ke hien_nghi nghi_quyet quyet_so "
+    "den_nam tam_nhin nhin_den giai_doan cua_tinh nam_cua".split()
+)
 
 
 class HybridSearcher:
@@ -164,9 +182,73 @@ class HybridSearcher:
         same = np.array([p in named for p in self._place], dtype=bool)
         return same if same.any() and not same.all() else None
 
+    @functools.cached_property
+    def _title_pairs(self) -> list[set[str]]:
+        """Per document, the word pairs of its title that set it apart: not in every title, not the
+        issuer's place or a date, not document-kind words ("kế hoạch", "triển khai")."""
+        if self.generation is None:
+            return []
+        titles = []
+        for d in self.docs:
+            doc = self.generation.store.document(str(d["id"]))
+            words = fold(doc.title or "").lower().split() if doc else []
+            titles.append({f"{a}_{b}" for a, b in itertools.pairwise(re.findall(r"[a-z]+", " ".join(words)))})
+        shared = set.intersection(*titles) if titles else set()
+        place_words = {w for p in self._place for w in p.split()} | {"tinh", "thanh", "pho"}
+        return [
+            {p for p in t - shared - _TITLE_GENERIC if not set(p.split("_")) & place_words} for t in titles
+        ]
+
+    def title_docs(self, query: Query) -> list[int]:
+        """Documents a question names by their title ("the international integration plan" is
+        997/QĐ-UBND's): those whose distinctive title phrase (two word pairs or more in a row) the
+        question contains next to a document word. Empty when it names none, or all of them."""
+        folded = " ".join(fold(query.normalized).lower().split())
+        text = folded + " | " + " ".join(fold(t).lower() for t in query.translations)
+        if not re.search(_DOC_WORDS, folded):
+            return []
+        words = re.findall(r"[a-z]+|\|", text)
+        asked = {f"{a}_{b}" for a, b in itertools.pairwise(words)}
+        found = []
+        for i, pairs in enumerate(self._title_pairs):
+            if len(pairs & asked) >= 2:
+                found.append(i)
+        return found if 0 < len(found) < len(self.docs) else []
+
+    @functools.cached_property
+    def _title_codes(self) -> list[set[str]]:
+        """Per document, the codes its title cites ("V/v triển khai Nghị quyết số 57/NQ-CP …")."""
+        if self.generation is None:
+            return []
+        out = []
+        for d in self.docs:
+            doc = self.generation.store.document(str(d["id"]))
+            out.append({code_key(m.group(1)) for m in CODE_RE.finditer(doc.title or "")} if doc else set())
+        return out
+
+    def implementing_docs(self, query: Query) -> list[int]:
+        """Documents a question names as the one implementing another ("công văn triển khai Nghị
+        quyết 57/NQ-CP", "the letter implementing Resolution 57"): their titles cite it."""
+        folded = " ".join(fold(query.normalized).lower().split())
+        refs = [r for r in query.doc_refs if r not in self._number] + [
+            n for n in query.doc_numbers if not any(x.split("/")[0] == n for x in self._number)
+        ]
+        found = []
+        for ref in refs:
+            number = re.escape(ref.split("/")[0])
+            if not re.search(rf"{_IMPLEMENTING}(?:\S+ ){{0,3}}?{number}\b", folded):
+                continue
+            found += [
+                i
+                for i, codes in enumerate(self._title_codes)
+                if any(c.split("/")[0] == ref.split("/")[0] for c in codes)
+            ]
+        return sorted(set(found))
+
     def scoped_docs(self, query: Query) -> list[int]:
-        """Documents the question names by number ('Công văn 2395/UBND-KTTH', 'KH 39')."""
-        found: list[int] = []
+        """Documents the question names by number ('Công văn 2395/UBND-KTTH', 'KH 39'), or as the
+        one implementing a document it names ('công văn triển khai Nghị quyết 57/NQ-CP')."""
+        found: list[int] = self.implementing_docs(query)
         for ref in query.doc_refs:
             found += [i for i, n in enumerate(self._number) if n == ref]
         for num in query.doc_numbers:
@@ -299,10 +381,20 @@ class HybridSearcher:
             reranked=reranked,
             dense_error=dense_error,
             unknown_issuers=self.unknown_issuers(query),
+            unknown_refs=[] if scope else self.unknown_refs(query),
+            document_years=[y for y in query.numbers if _YEAR.fullmatch(y) and int(y) in self._year],
+            title_docs=[] if scope else [str(self.docs[i]["id"]) for i in self.title_docs(query)],
             place_docs=[str(self.docs[i]["id"]) for i in np.flatnonzero(same_place)]
             if same_place is not None
             else [],
         )
+
+    def unknown_refs(self, query: Query) -> list[str]:
+        """Document numbers the question names that no loaded document has ("Nghị quyết 57/NQ-CP",
+        which 2395/UBND-KTTH only cites)."""
+        refs = [r for r in query.doc_refs if r not in self._number]
+        refs += [n for n in query.doc_numbers if not any(x.split("/")[0] == n for x in self._number)]
+        return refs
 
     def unknown_issuers(self, query: Query) -> list[str]:
         """Provinces the question says issued the document it asks about, of which no document is

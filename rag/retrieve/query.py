@@ -55,6 +55,8 @@ class Query:
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
     issuer_places: list[str] = field(default_factory=list)  # provinces said to have issued the document
     answer_kind: str = ""  # "which university": a pattern the evidence must match
+    post: str = ""  # "who chairs X": the post (a pattern over the documents) the answer must name
+    asks_name: bool = False  # "tên là gì": the answer must name a person
 
 
 # --- language ----------------------------------------------------------------------------------
@@ -117,13 +119,13 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
         "number",
         r"\b(so hieu|so ky hieu|so van ban|number of the (document|plan|decision|letter)|document number)",
     ),
-    ("title", r"\b(trich yeu|ve viec gi|tieu de|title of|subject of)"),
+    ("title", r"\b(trich yeu|ve viec gi|tieu de|title of|subject of)\b"),
 )
 _WHICH_DOCS = r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|which (documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b"
 _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
     (
         QType.HOW_MUCH,
-        r"\b(bao nhieu|kinh phi|muc dong gop|ty trong|ty le|tong muc|muc dau tu|lai suat|cong suat|dien tich|how much|how many|budget|amount|percent|what share|what proportion|total (investment|cost|capital|budget|value)|interest rate|what (is|was) the (cost|value|capacity|area|size|rate|target)|how (large|big|long))\b",
+        r"\b(bao nhieu|kinh phi|muc dong gop|ty trong|ty le|tong muc|muc dau tu|lai suat|cong suat|dien tich|how much|how many|budget|amount|percent|what share|what proportion|total (investment|cost|capital|budget|value)|turnover|kim ngach|export value|interest rate|what (is|was) the (cost|value|capacity|area|size|rate|target)|how (large|big|long))\b",
     ),
     (
         QType.WHEN,
@@ -132,7 +134,7 @@ _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
     (QType.WHERE, r"\b(o dau|dia diem|tai dau|noi nao|tinh nao to chuc|where|location|venue|held in)\b"),
     (
         QType.WHO,
-        r"(\bai\b|\bco quan nao|\bdon vi nao|\bso nao|\bban nao|\bnganh nao|\bcap nao|\bwho\b|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|organi[sz]ation|office|board)|^(?!what).*\b(responsible|in charge)\b)",
+        r"(\bai\b|\bco quan nao|\bdon vi nao|\bso nao|(?<!phien )(?<!van )\bban nao|\bnganh nao|\bcap nao|\bwho\b|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|organi[sz]ation|office|board)|^(?!what).*\b(responsible|in charge)\b)",
     ),
 )
 
@@ -143,20 +145,27 @@ _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
 _ASKING: tuple[tuple[QType, str], ...] = (
     (
         QType.WHO,
-        r"\bai\b|\b(co quan|don vi|so|ban|nganh|cap|to chuc|bo phan) nao\b|\bwho\b|\bwhom\b"
+        r"\bai\b|\b(co quan|don vi|so|(?<!phien )(?<!van )ban|nganh|cap|to chuc|bo phan) nao\b|\bwho\b|\bwhom\b"
         r"|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|office|board)\b",
     ),
     (
         QType.WHEN,
         r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|ngay nao|nam nao|thang nao|luc nao|bao lau|may lan"
-        r"|when|by when|what date|which date|what time|which month|what month|which year|what year"
+        r"|thang may|ngay may|nam may|may gio|when|by when|what date|which date|what time|which month|what month|which year|what year"
         r"|how (often|frequently|regularly|soon))\b",
     ),
     (
         QType.HOW_MUCH,
-        r"\b(bao nhieu|how much|how many|what share|what proportion|what percentage|how (large|big))\b",
+        r"\b(bao nhieu|how much|how many|what share|what proportion|what percentage|how (large|big))\b"
+        # "What were total exports", "what is the export value": a quantity is asked.
+        r"|\bwhat (is|was|are|were|will be) ([\w']+ ){0,4}?(total|value|volume|turnover|revenue|number|amount"
+        r"|figure|size|level)\b|\btong (so|gia tri|kim ngach|von|doanh thu|san luong|muc|chi phi|kinh phi)\b",
     ),
-    (QType.WHERE, r"\b(o dau|tai dau|noi nao|dia diem nao|where)\b"),
+    (
+        QType.WHERE,
+        r"\b(o dau|tai dau|noi nao|dia diem nao|where"
+        r"|(o|tai) (dia phuong|tinh|thanh pho|huyen|xa|khu vuc|vung|dia ban|quoc gia|nuoc) nao)\b",
+    ),
     (
         QType.WHAT,
         r"\b(nguon|viec|nhiem vu|noi dung|giai phap|hoat dong|du an|linh vuc|chuong trinh|san pham|muc tieu"
@@ -435,12 +444,12 @@ _TIME_KINDS: tuple[tuple[str, str], ...] = (
     ("frequency", r"\b(dinh ky|bao lau|may lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
     (
         "date",
-        r"\b(ngay nao|truoc ngay|ngay bao nhieu|what date|which date|by what date|on what date|deadline)",
+        r"\b(ngay nao|ngay may|truoc ngay|ngay bao nhieu|what date|which date|by what date|on what date|deadline)",
     ),
     ("quarter", r"\b(quy (may|nao)|which quarter|what quarter)"),
     ("month", r"\b(thang (may|nao)|which month|what month)"),
     ("period", r"\b(tu nam nao den nam nao|giai doan nao|keo dai|which period|what period|from when)"),
-    ("year", r"\b(nam nao|nam bao nhieu|which year|what year|in what year)"),
+    ("year", r"\b(nam nao|nam may|nam bao nhieu|which year|what year|in what year)"),
 )
 _EN_FRAME = frozenset(
     "where location venue when time date deadline due responsible responsibility lead leads task tasks duties "
@@ -487,7 +496,7 @@ _ISSUED_BY = (
     ),
     # "kế hoạch (…) của UBND thành phố Đà Nẵng", "văn bản do UBND tỉnh Quảng Nam ban hành"
     re.compile(
-        rf"\b{_DOC_WORD_VI} (?:[\w-]+ ){{0,6}}?(?:cua|do) (?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?"
+        rf"\b{_DOC_WORD_VI} (?:[\w-]+ ){{0,9}}?(?:cua|do) (?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?"
         rf"({_PLACE_ALT})\b"
     ),
 )
@@ -546,6 +555,49 @@ def answer_kind(folded: str) -> str:
     return ""
 
 
+# --- who holds a post ---------------------------------------------------------------------------
+
+_SURNAMES = (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Lương Mai Cao Đào "
+    "Đoàn Lâm Tô Hà Thái Châu Phùng Tạ Trịnh Lưu Kiều Văn Quách Tôn Thân Từ Triệu Lại Chu Nghiêm Mạc Lò"
+).split()
+#: A person's full name as the documents write it ("Đặng Văn Minh", "Nguyễn Văn Phương").
+PERSON = rf"\b(?:{'|'.join(_SURNAMES)})(?:\s+[A-ZĐ][a-zà-ỹđ]+){{1,3}}\b"
+#: "Who chairs X", "ai giữ chức Trưởng ban X": (question pattern over folded text, the post in the
+#: documents' words). The evidence must name that post in the same sentence as X.
+_POSTS: tuple[tuple[str, str], ...] = (
+    (r"truong ban|chairs?\b|chairm[ae]n|chairperson|chairwom[ae]n", r"[Tt]rưởng [Bb]an|Chủ tịch"),
+    (r"pho truong ban|deputy head", r"Phó [Tt]rưởng [Bb]an"),
+    (r"pho chu tich|vice[- ]chair", r"Phó Chủ tịch"),
+    (r"chu tich|president", r"Chủ tịch"),
+    (r"giam doc|director", r"Giám đốc"),
+    (r"to truong|team leader", r"Tổ trưởng"),
+    # "who heads the team" asks for a post; "who leads the effort to …" asks who is responsible.
+    (r"who heads\b|\bhead of\b|\bleader of\b|\bchief of\b|dung dau", r"[Tt]rưởng|Giám đốc|Chủ tịch|đứng đầu"),
+)
+_ASKS_HOLDER = re.compile(
+    r"\b(who|ai|nguoi nao)\b.*\b(is|was|la|lam|giu chuc|giu cuong vi|dam nhiem|chairs?|heads?|directs?)\b"
+    r"|\b(la ai|ten (la )?gi|ho ten|ho va ten|name of|what is the name)\b"
+)
+_ASKS_NAME = re.compile(
+    r"\b(ten (la )?gi|ho ten|ho va ten|name of|what is the name|what'?s the name|full name)\b"
+)
+
+
+def asked_post(folded: str) -> tuple[str, bool]:
+    """(the post a question asks the holder of, as a pattern over the documents, whether it asks for
+    a person's name) — ("", False) when it asks for none. "Who chairs the steering committee" is
+    not answered by a section about the committee: only by one that names its chair."""
+    if not _ASKS_HOLDER.search(folded) or re.search(
+        r"\b(chu tri|chiu trach nhiem|responsible|in charge)\b", folded
+    ):
+        return "", False
+    for asked, post in _POSTS:
+        if re.search(rf"\b(?:{asked})", folded):
+            return post, bool(_ASKS_NAME.search(folded))
+    return "", False
+
+
 # --- the analyzer --------------------------------------------------------------------------------
 
 _DOC_NUMBER = re.compile(
@@ -560,7 +612,8 @@ def analyze(question: str) -> Query:
     lang = detect_lang(text)
     qtype, meta_field = detect_type(folded)
     q = Query(question=question, normalized=text, lang=lang, qtype=qtype, meta_field=meta_field)
-    q.doc_refs = [code_key(m.group(1)) for m in CODE_RE.finditer(text)]
+    # Codes typed in lower case ("1537/qd-ubnd") are codes too.
+    q.doc_refs = list(dict.fromkeys(code_key(m.group(1)) for m in CODE_RE.finditer(text.upper())))
     q.doc_numbers = [m.group(1) for m in _DOC_NUMBER.finditer(folded)]
 
     weights: dict[str, float] = {}
@@ -637,6 +690,10 @@ def analyze(question: str) -> Query:
     q.names = proper_names(text)
     q.issuer_places = issuer_places(folded)
     q.answer_kind = answer_kind(folded)
+    post, asks_name = asked_post(folded)
+    if post and (qtype == QType.WHO or asks_name):
+        # "giám đốc sở KHĐT tên là gì" asks who, without an asking word for it.
+        q.qtype, q.post, q.asks_name = QType.WHO, post, asks_name
     if lang == "en":
         # Title Case in English is no proper name unless the words stayed untranslated.
         left = {fold(w).lower() for w in q.soft_tokens} | {

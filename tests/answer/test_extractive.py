@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer, mentions_year
 from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer
 from rag.app import App
 from rag.chain import AnswerChain
@@ -312,6 +312,20 @@ UNANSWERABLE = [
     pytest.param("Who is responsible for the Hue citadel restoration project?", "en", id="en-translated-but-absent"),
     pytest.param("How much does Thua Thien Hue pay each year into the regional council's operating budget?", "en",
                  id="en-figure-of-another-province"),
+    # A figure for a year no document gives: "đến năm 2020" and "năm 2014" are other years.
+    pytest.param("How much did Quang Ngai export in 2015?", "en", id="en-figure-of-another-year"),
+    pytest.param("Kim ngạch xuất khẩu của tỉnh năm 2016 đạt bao nhiêu?", "vi", id="vi-figure-of-another-year"),
+    # A post the documents never fill: sections about the committee do not name its chair.
+    pytest.param("Who chairs Quang Ngai's steering committee on international integration?", "en",
+                 id="en-post-not-filled"),
+    pytest.param("Ai giữ chức Trưởng Ban Chỉ đạo hội nhập quốc tế của tỉnh?", "vi", id="vi-post-not-filled"),
+    pytest.param("giam doc so khdt quang ngai ten la gi", "vi_nodiac", id="nodiac-name-not-given"),
+    # The plan named by its title has no budget; a figure from another plan is no answer.
+    pytest.param("tong kinh phi thuc hien ke hoach hoi nhap quoc te cua tinh la bao nhieu ty dong", "vi_nodiac",
+                 id="nodiac-budget-of-a-plan-by-title"),
+    # "tháng mấy": a time is asked, and no document gives the month.
+    pytest.param("Hội nghị sơ kết diễn đàn liên kết phát triển du lịch năm 2022 diễn ra vào tháng mấy?", "vi",
+                 id="vi-month-not-given"),
 ]  # fmt: skip
 
 
@@ -324,6 +338,11 @@ UNANSWERABLE = [
          "Chưa nạp văn bản nào do Đà Nẵng ban hành."),
         ("Ai ký Kế hoạch 39/KH-UBND?", "không có phần chữ ký"),
         ("Who signed decision 25/QĐ-UBND issuing the 2014 industrial plan?", "has no signature block"),
+        ("qd 1537/qd-ubnd nam 2020 ai ky", "chưa được nạp"),
+        # What a document only cited says is not in the loaded documents.
+        ("Nghị quyết 57/NQ-CP đặt ra những mục tiêu cụ thể nào đến năm 2030?", "Văn bản 57/NQ-CP chưa được nạp."),
+        ("Kế hoạch liên kết vùng KTTĐ miền Trung năm 2018 của tỉnh Quảng Nam giao những nhiệm vụ gì?",
+         "Chưa nạp văn bản nào do Quảng Nam ban hành."),
     ],
 )  # fmt: skip
 def test_abstains_and_says_why(question: str, says: str, chain: AnswerChain) -> None:
@@ -356,6 +375,37 @@ def test_unanswerable_question_abstains_and_lists_nearest_sections(
         assert line.startswith(f"- {item.label} ") and (item.doc_number or "") in line
 
 
+def test_date_of_a_cited_document_comes_from_the_citing_sentence(chain: AnswerChain, app: App) -> None:
+    answer = chain.invoke("Nghị quyết 57/NQ-CP được ban hành ngày nào?")
+    assert not answer.abstained, answer.answer
+    assert "21/4/2022" in answer.answer and "chưa được nạp" in answer.answer
+    assert "20/5/2022 được ban hành" not in answer.answer  # never the citing letter's own date
+    assert answer.citations[0].doc_number == "2395/UBND-KTTH" and "57/NQ-CP" in answer.citations[0].quote
+    assert_all_verified(app, answer)
+
+
+def test_the_letter_implementing_a_resolution_is_named_by_it(chain: AnswerChain, app: App) -> None:
+    answer = chain.invoke("Công văn triển khai Nghị quyết 57/NQ-CP giao Sở TT&TT những việc gì?")
+    assert not answer.abstained, answer.answer
+    doc, path = paths(answer)[0]
+    assert doc == "2395/UBND-KTTH" and path[:2] == ["2", "2.7"]
+    assert_all_verified(app, answer)
+
+
+def test_a_post_is_answered_where_it_is_named_with_its_body(chain: AnswerChain, app: App) -> None:
+    answer = chain.invoke("Tổ trưởng Tổ điều phối phát triển Vùng của Quảng Ngãi là ai?")
+    assert not answer.abstained, answer.answer
+    assert answer.citations[0].doc_number == "39/KH-UBND"
+    assert "Tổ trưởng Tổ điều phối" in answer.citations[0].quote
+    assert_all_verified(app, answer)
+
+
+def test_a_cited_decisions_date_is_not_when_a_task_happens(chain: AnswerChain) -> None:
+    # "… theo Quyết định số 1780/QĐ-TTg ngày 12/10/2011 …" names a decision; it dates nothing asked.
+    answer = chain.invoke("lich tiep cong dan cua chu tich ubnd tinh quang ngai vao ngay nao trong thang")
+    assert "12/10/2011" not in answer.answer.split("\n")[0]
+
+
 def test_filter_to_a_document_without_the_answer_abstains(chain: AnswerChain) -> None:
     answer = chain.invoke({
         "question": "Quảng Ngãi đóng góp bao nhiêu kinh phí hoạt động năm 2018 cho Hội đồng Vùng?",
@@ -380,3 +430,17 @@ def test_agency_present_accepts_every_spelling_of_an_abbreviated_agency(app: App
     hit = next(h for h in result.hits if h.chunk.section_path == ["II", "9"])
     assert "Sở Lao động, Thương binh và Xã hội" in hit.chunk.text
     assert ExtractiveAnswerer._agency_present(query, SearchResult([hit], lexical=True, dense=False))
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "ok"),
+    [
+        ("Kim ngạch xuất khẩu đến năm 2020 đạt 1 tỷ USD.", "2020", True),
+        ("Đề án đào tạo doanh nhân giai đoạn 2016-2020.", "2018", True),  # a period that includes it
+        ("- Quý II/2014, tổ chức “Tháng Công nhân”", "2014", True),
+        ("Thực hiện Quyết định số 36/2016/QĐ-UBND ngày 29/7/2016 của UBND tỉnh", "2016", False),  # a citation
+        ("Kim ngạch xuất khẩu đến năm 2020 đạt 1 tỷ USD.", "2016", False),
+    ],
+)
+def test_mentions_year(text: str, year: str, ok: bool) -> None:
+    assert mentions_year(text, year) is ok

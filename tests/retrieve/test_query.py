@@ -3,6 +3,8 @@ English → Vietnamese vocabulary. Pure functions, no index."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rag.retrieve.query import (
@@ -381,3 +383,47 @@ def test_answer_kind(question: str, text: str, ok: bool) -> None:
 )
 def test_no_answer_kind_for_ordinary_questions(question: str) -> None:
     assert analyze(question).answer_kind == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("What were Quang Ngai's total exports in 2016?", QType.HOW_MUCH),
+        ("What is the export value targeted for 2020?", QType.HOW_MUCH),
+        ("Hội nghị sơ kết diễn ra vào tháng mấy?", QType.WHEN),
+        ("Festival được tổ chức ở địa phương nào?", QType.WHERE),
+        ("Sở TT&TT nâng cấp Cổng Dịch vụ công lên phiên bản nào?", QType.WHAT),  # "bản nào" is no "ban nào"
+        (
+            "kim ngach xuat khau muc tieu den 2020 la bao nhieu",
+            QType.HOW_MUCH,
+        ),  # "mục tiêu đến" is no "tiêu đề"
+    ],
+)
+def test_question_types_from_more_asking_words(question: str, qtype: QType) -> None:
+    assert analyze(question).qtype == qtype
+
+
+def test_codes_typed_in_lower_case_are_codes() -> None:
+    assert analyze("qd 1537/qd-ubnd ai ky").doc_refs == ["1537/qd-ubnd"]
+
+
+@pytest.mark.parametrize(
+    ("question", "post", "name"),
+    [
+        ("Who chairs the steering committee on integration?", "Chủ tịch", False),
+        ("Ai giữ chức Trưởng Ban Chỉ đạo hội nhập quốc tế?", "Trưởng Ban", False),
+        ("giam doc so khdt ten la gi", "Giám đốc", True),
+        (
+            "Who leads the effort to relocate polluting factories?",
+            "",
+            False,
+        ),  # who is responsible, not a post
+        ("Sở nào chủ trì xây dựng cơ sở dữ liệu?", "", False),
+    ],
+)
+def test_asked_post(question: str, post: str, name: bool) -> None:
+    query = analyze(question)
+    if post:
+        assert query.qtype == QType.WHO and re.search(query.post, post) and query.asks_name is name
+    else:
+        assert query.post == ""
