@@ -166,10 +166,14 @@ def _names_post_of(text: str, query: Query) -> bool:
     return False
 
 
+def _is_one_of(key: str, refs: Sequence[str]) -> bool:
+    """The code ``key`` is one of ``refs`` (full code keys, or bare numbers such as "57")."""
+    return any(key == r or key.split("/")[0] == r for r in refs)
+
+
 def _cites(text: str, refs: Sequence[str]) -> bool:
-    """``text`` cites one of these documents (full codes or bare numbers)."""
-    keys = {code_key(m.group(1)) for m in CODE_RE.finditer(text)}
-    return any(r in keys or any(k.split("/")[0] == r for k in keys) for r in refs)
+    """``text`` cites one of these documents."""
+    return any(_is_one_of(code_key(m.group(1)), refs) for m in CODE_RE.finditer(text))
 
 
 def _references(text: str) -> list[tuple[int, int]]:
@@ -202,22 +206,6 @@ def _other_references(text: str, query: Query) -> list[tuple[int, int]]:
         for m in REFERENCE.finditer(text)
         if not any(re.match(rf"(?:[Ss]ố\s+)?{re.escape(n)}\b", m.group(0)) for n in named)
     ]
-
-
-_GENERIC_AGENCY_WORDS = frozenset("tinh cac ve va cua thanh pho huyen o tai".split())
-
-
-def _is_subject(agency: str | None, query: Query) -> bool:
-    """The question itself names this agency: "who chairs the steering committee" is not answered
-    by "the steering committee"."""
-    if not agency:
-        return False
-    from rag.retrieve.query import agency_key, expand_inline
-
-    asked = set(agency_key(expand_inline(agency_key(query.normalized))).split())
-    asked |= set(agency_key(" ".join(query.translations)).split())
-    own = set(agency_key(expand_inline(agency_key(agency))).split()) - _GENERIC_AGENCY_WORDS
-    return len(own) >= 2 and own <= asked
 
 
 def unit_matches(query: Query, value: str) -> bool:
@@ -691,14 +679,15 @@ class ExtractiveAnswerer:
         57/NQ-CP ban hành ngày nào"): its date is read from the citing sentence, anything else is
         not in the loaded documents. Never the metadata of the citing document."""
         refs = result.unknown_refs
+        if query.meta_field != "date":
+            return self._not_loaded(self.abstain(base, en, result.hits[:3]), refs, en)
         found: list[tuple[Document, int, int, str, str]] = []  # doc, start, end, name, date
         for h in result.hits:
             doc = self.document(h.chunk.doc_id)
             for m in REFERENCE.finditer(h.chunk.text) if doc is not None else ():
                 number = re.sub(r"^[Ss]ố\s+", "", m.group(0)).split()[0]
-                key = code_key(number)
                 date = re.search(r"\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{4})?$", m.group(0))
-                if date is None or not any(key == r or key.split("/")[0] == r for r in refs):
+                if date is None or not _is_one_of(code_key(number), refs):
                     continue
                 assert doc is not None
                 a, b = h.chunk.start + m.start(), h.chunk.start + m.end()
@@ -708,10 +697,9 @@ class ExtractiveAnswerer:
                 found.append(
                     (doc, kind.start(1) if kind else a, issuer.end() if issuer else b, name, date.group(0))
                 )
-        # The fullest citation ("… của Chính phủ") first: a title line may be cut short.
-        found.sort(key=lambda f: -(f[2] - f[1]))
-        if found and query.meta_field == "date":
-            doc, a, b, name, dated = found[0]
+        if found:
+            # The fullest citation ("… của Chính phủ") first: a title line may be cut short.
+            doc, a, b, name, dated = max(found, key=lambda f: f[2] - f[1])
             cite = make_citation(doc, a, b)
             text = (
                 f"{name} is not loaded; {cite.label} cites it as dated {dated}."

@@ -183,16 +183,21 @@ class HybridSearcher:
         return same if same.any() and not same.all() else None
 
     @functools.cached_property
-    def _title_pairs(self) -> list[set[str]]:
-        """Per document, the word pairs of its title that set it apart: not in every title, not the
-        issuer's place or a date, not document-kind words ("kế hoạch", "triển khai")."""
+    def _titles(self) -> list[str]:
+        """Each document's title, read once (for the questions that name a document by it)."""
         if self.generation is None:
             return []
-        titles = []
-        for d in self.docs:
-            doc = self.generation.store.document(str(d["id"]))
-            words = fold(doc.title or "").lower().split() if doc else []
-            titles.append({f"{a}_{b}" for a, b in itertools.pairwise(re.findall(r"[a-z]+", " ".join(words)))})
+        docs = (self.generation.store.document(str(d["id"])) for d in self.docs)
+        return [(doc.title or "") if doc else "" for doc in docs]
+
+    @functools.cached_property
+    def _title_pairs(self) -> list[set[str]]:
+        """Per document, the word pairs of its title that set it apart: not in every title, not the
+        issuer's place, not document-kind words ("kế hoạch", "triển khai")."""
+        titles = [
+            {f"{a}_{b}" for a, b in itertools.pairwise(re.findall(r"[a-z]+", fold(t).lower()))}
+            for t in self._titles
+        ]
         shared = set.intersection(*titles) if titles else set()
         place_words = {w for p in self._place for w in p.split()} | {"tinh", "thanh", "pho"}
         return [
@@ -201,49 +206,31 @@ class HybridSearcher:
 
     def title_docs(self, query: Query) -> list[int]:
         """Documents a question names by their title ("the international integration plan" is
-        997/QĐ-UBND's): those whose distinctive title phrase (two word pairs or more in a row) the
-        question contains next to a document word. Empty when it names none, or all of them."""
+        997/QĐ-UBND's): when it speaks of a document ("plan", "kế hoạch"), those sharing two or more
+        distinctive title word pairs with it. Empty when it names none, or all of them."""
         folded = " ".join(fold(query.normalized).lower().split())
         text = folded + " | " + " ".join(fold(t).lower() for t in query.translations)
         if not re.search(_DOC_WORDS, folded):
             return []
         words = re.findall(r"[a-z]+|\|", text)
         asked = {f"{a}_{b}" for a, b in itertools.pairwise(words)}
-        found = []
-        for i, pairs in enumerate(self._title_pairs):
-            if len(pairs & asked) >= 2:
-                found.append(i)
+        found = [i for i, pairs in enumerate(self._title_pairs) if len(pairs & asked) >= 2]
         return found if 0 < len(found) < len(self.docs) else []
-
-    @functools.cached_property
-    def _title_codes(self) -> list[set[str]]:
-        """Per document, the codes its title cites ("V/v triển khai Nghị quyết số 57/NQ-CP …")."""
-        if self.generation is None:
-            return []
-        out = []
-        for d in self.docs:
-            doc = self.generation.store.document(str(d["id"]))
-            out.append({code_key(m.group(1)) for m in CODE_RE.finditer(doc.title or "")} if doc else set())
-        return out
 
     def implementing_docs(self, query: Query) -> list[int]:
         """Documents a question names as the one implementing another ("công văn triển khai Nghị
         quyết 57/NQ-CP", "the letter implementing Resolution 57"): their titles cite it."""
         folded = " ".join(fold(query.normalized).lower().split())
-        refs = [r for r in query.doc_refs if r not in self._number] + [
-            n for n in query.doc_numbers if not any(x.split("/")[0] == n for x in self._number)
-        ]
-        found = []
-        for ref in refs:
-            number = re.escape(ref.split("/")[0])
-            if not re.search(rf"{_IMPLEMENTING}(?:\S+ ){{0,3}}?{number}\b", folded):
-                continue
-            found += [
-                i
-                for i, codes in enumerate(self._title_codes)
-                if any(c.split("/")[0] == ref.split("/")[0] for c in codes)
-            ]
-        return sorted(set(found))
+        found: set[int] = set()
+        for ref in self.unknown_refs(query):
+            number = ref.split("/")[0]
+            if re.search(rf"{_IMPLEMENTING}(?:\S+ ){{0,3}}?{re.escape(number)}\b", folded):
+                found.update(
+                    i
+                    for i, title in enumerate(self._titles)
+                    if any(code_key(m.group(1)).split("/")[0] == number for m in CODE_RE.finditer(title))
+                )
+        return sorted(found)
 
     def scoped_docs(self, query: Query) -> list[int]:
         """Documents the question names by number ('Công văn 2395/UBND-KTTH', 'KH 39'), or as the
