@@ -65,6 +65,8 @@ REFERENCE = re.compile(
     r"(?:(?:/|\s+năm\s+)\d{4})?|\b\d+/\d{4}/[\wĐđ\-]+"
 )
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+#: An amount of money or a rate: what a document that "sets a level" states.
+_LEVEL = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|phần trăm|(?:nghìn |triệu |tỷ )?(?:đồng|USD)|triệu\b|tỷ\b)")
 _DOC_KIND_BEFORE = re.compile(
     r"(Nghị quyết|Quyết định|Nghị định|Chỉ thị|Thông tư|Công văn|Kế hoạch|Kết luận|Thông báo|Luật)\s+\S*\s*\Z"
 )
@@ -81,7 +83,8 @@ _NAME = re.compile(r"(?<!\w)([A-ZĐ][a-zà-ỹđ]+(?:\s+[A-ZĐ][a-zà-ỹđ]+)+)
 
 _NOT_PLACES = frozenset(
     "Chiến Đề Chương Quy Tổ Nhà Ngân Tập Tổng Hiệp Cổng Hệ Trường Đại Học Nghị Luật Cục Đảng Nhân Tài "
-    "Giao Lao Nông Khoa Y Tư Ngoại Nội Xây Kho Hải Thuế Bảo Liên Mặt Tỉnh Huyện Festival Lễ Ngày Tuần Năm".split()
+    "Giao Lao Nông Khoa Y Tư Ngoại Nội Xây Kho Hải Thuế Bảo Liên Mặt Tỉnh Huyện Festival Lễ Ngày Tuần Năm "
+    "Có Kèm Theo Phụ Kế Các Những Trên Trong Thực Tiếp".split()
 )
 
 
@@ -137,6 +140,47 @@ _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _first_sections(doc: Document) -> dict[SectionKind, Section]:
+    by_kind: dict[SectionKind, Section] = {}
+    for sec in doc.sections:
+        by_kind.setdefault(sec.kind, sec)  # the first Điều, the first header
+    return by_kind
+
+
+def _cite_in(
+    doc: Document, by_kind: dict[SectionKind, Section], kind: SectionKind, pattern: str | None = None
+) -> Citation | None:
+    """The first section of a kind (header, signature …), or the part of it matching ``pattern``."""
+    sec = by_kind.get(kind)
+    if sec is None:
+        return None
+    if pattern:
+        m = re.search(pattern, doc.text[sec.start : sec.end])
+        return make_citation(doc, sec.start + m.start(), sec.start + m.end()) if m else None
+    return make_citation(doc, sec.start, sec.end)
+
+
+def _date_citation(doc: Document, by_kind: dict[SectionKind, Section] | None = None) -> Citation | None:
+    """Where a document states its issue date: the place and date line of its header, else the
+    appendix caption (39/KH-UBND) or the "Ban hành kèm theo" line, else the header."""
+    by_kind = by_kind if by_kind is not None else _first_sections(doc)
+    cite = _cite_in(doc, by_kind, K.HEADER, r"[^\n,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+    if cite is None and doc.number_source == "appendix caption":
+        cite = _cite_in(doc, by_kind, K.APPENDIX, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)")
+    if cite is None:
+        cite = _cite_in(doc, by_kind, K.HEADER, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)")
+    return cite or _cite_in(doc, by_kind, K.HEADER)
+
+
+def _title_citation(doc: Document) -> Citation | None:
+    """Where a document states its title (its header or the title block of the plan it issues)."""
+    pattern = r"\s+".join(re.escape(w) for w in (doc.title or "").split())
+    if not pattern:
+        return None
+    m = re.search(pattern, doc.text, re.IGNORECASE)
+    return make_citation(doc, m.start(), m.end()) if m else None
+
+
 def mentions_year(text: str, year: str) -> bool:
     """``text`` speaks of ``year``: names it, or a period that includes it ("2016-2020"), outside the
     numbers and dates of documents it cites."""
@@ -152,6 +196,12 @@ _FOUNDING = re.compile(
 )
 
 
+#: A post of the province's leadership ("Chủ tịch UBND tỉnh", "chairman of the People's Committee"),
+#: not of a council, committee or team the documents set up.
+_PROVINCE_LEADER = (
+    r"^(?!.*\b(ban chi dao|hoi dong|to dieu phoi|ban quan ly|council|steering|team|board|so\b|department)).*"
+    r"\b(ubnd|uy ban nhan dan|people'?s committee|tinh|province|thanh pho|city)\b"
+)
 _POST_GENERIC = frozenset("tinh thanh pho cac va cua ubnd uy ban nhan dan".split())
 
 
@@ -246,18 +296,22 @@ class ExtractiveAnswerer:
         base = Answer(
             question=query.question, answer="", lang=query.lang, qtype=query.qtype.value, retrieved=retrieved
         )
-        if not result.hits:
-            return self.abstain(base, en, [])
         if result.unknown_issuers:
             return self.abstain(base, en, result.hits[:3], missing_issuers=result.unknown_issuers)
+        if query.issued is not None and query.issued.only:
+            return self._issued_list(query, result, base, en)  # from metadata: no section need match
+        if not result.hits:
+            return self.abstain(base, en, [])
         if query.qtype == QType.DOC_META and result.unknown_refs:
             return self._cited_document(query, result, base, en)
         if query.qtype == QType.DOC_META:
+            doc = self._asked_document(query, result)
+            if doc is None:
+                return self.abstain(base, en, result.hits[:3])  # no loaded document is the one asked about
             meta = self._doc_meta(query, result)
             if meta is not None:
                 text, cites = meta
                 return base.model_copy(update={"answer": text, "citations": cites})
-            doc = self._asked_document(result)
             if query.meta_field == "signer" and doc is not None and doc.signer is None:
                 # The document as loaded has no signature block: nothing else in it says who signed.
                 answer = self.abstain(base, en, [])
@@ -267,6 +321,11 @@ class ExtractiveAnswerer:
                     else f"{doc_reference(doc)} (bản đã nạp) không có phần chữ ký."
                 )
                 return answer.model_copy(update={"answer": f"{answer.answer}\n{note}"})
+        if query.post and query.asks_name and re.search(_PROVINCE_LEADER, fold(query.question).lower()):
+            # "Chủ tịch UBND tỉnh Quảng Ngãi là ai": the documents name their signers.
+            signed = self._signed_by_post(query, result)
+            if signed is not None:
+                return base.model_copy(update={"answer": signed[0], "citations": signed[1]})
         scoped_codes = {
             code_key(d.cite_number)
             for d in (self.document(i) for i in result.scoped_docs)
@@ -289,11 +348,20 @@ class ExtractiveAnswerer:
             # "What does Nghị quyết 57/NQ-CP set out": the loaded documents answer only where they
             # speak of it; the rest of a document that implements it is not its content.
             spans = [s for s in spans if _cites(s.text, result.unknown_refs)]
-            if not spans or spans[0].base < self.threshold(query):
+            # The citation itself is given: what the question asks of that document must be there too.
+            plain = EvidenceScorer(
+                query, self.idf, self.known, scoped_codes | set(result.unknown_refs), self.phrase_idf
+            )
+            # Only what the loaded documents clearly say of it counts: a title in passing ("Chỉ thị
+            # 27/CT-TTg về các giải pháp thúc đẩy tăng trưởng") does not give its targets.
+            if not spans or plain.coverage(spans[0].text) < self.threshold(query) * 1.25:
                 return self._not_loaded(self.abstain(base, en, result.hits[:3]), result.unknown_refs, en)
         if query.post:
             # "Who chairs the steering committee": only a sentence that names the post along with what
-            # holds it answers; a section about the committee does not.
+            # holds it answers; a section about the committee does not. "The director of Huế's
+            # department": only Huế's documents.
+            if result.place_docs:
+                spans = [s for s in spans if s.chunk.doc_id in result.place_docs]
             spans = [
                 s
                 for s in spans
@@ -304,7 +372,11 @@ class ExtractiveAnswerer:
         if not spans:
             return self.abstain(base, en, result.hits[:3])
         if query.qtype == QType.WHICH_DOCS:
-            text, cites = self._which_docs(query, spans, scorer)
+            if query.issued is not None:  # "which documents issued after 2020 assign …"
+                spans = [s for s in spans if s.chunk.doc_id in result.issued_docs]
+            text, cites = self._which_docs(query, spans, scorer) if spans else ("", [])
+            if not cites:
+                return self.abstain(base, en, result.hits[:3])
         elif query.qtype == QType.WHO:
             text, cites = self._who(query, spans, scorer)
         elif query.qtype in (QType.WHEN, QType.HOW_MUCH, QType.WHERE):
@@ -647,10 +719,26 @@ class ExtractiveAnswerer:
                 if all(n in " ".join(fold(s.chunk.embed_text).lower().split()) for n in query.names)
             ]
             spans = named or spans
+        if query.asks_level:
+            # "Which documents set the support level": a document that speaks of the support without
+            # stating an amount or a rate does not set it.
+            spans = [s for s in spans if _LEVEL.search(s.text)]
+            if not spans:
+                return "", []
         top = max(s.base for s in spans)
         for s in spans:  # spans are best first: the first span of each document is its best
             if s.base >= top * 0.65 and s.chunk.doc_id not in best:
                 best[s.chunk.doc_id] = s
+        # "Những kế hoạch nào về liên kết vùng": a document whose title says it is about that is
+        # cited by its title, whatever its best sentence.
+        titled: dict[str, Citation] = {}
+        for doc_id in dict.fromkeys([*best, *(s.chunk.doc_id for s in spans)]):
+            doc = self.document(doc_id)
+            if doc is not None and doc.title and scorer.coverage(f"{doc.doc_type} {doc.title}") >= 0.85:
+                cite = _title_citation(doc)
+                if cite is not None:
+                    titled[doc_id] = cite
+                    best.setdefault(doc_id, next(s for s in spans if s.chunk.doc_id == doc_id))
         docs = [(self.document(d), s) for d, s in best.items()]
         docs = [(d, s) for d, s in docs if d is not None]
         docs.sort(
@@ -663,7 +751,7 @@ class ExtractiveAnswerer:
         cites: list[Citation] = []
         for doc, span in docs:
             items = self._section_items(span, scorer, limit=1)  # a heading line is no quote
-            cite = items[1][0] if items else self._cite(span, scorer)
+            cite = titled.get(span.chunk.doc_id) or (items[1][0] if items else self._cite(span, scorer))
             if cite is None or doc is None:
                 continue
             cites.append(cite)
@@ -673,6 +761,75 @@ class ExtractiveAnswerer:
         return "\n".join(lines), cites
 
     # --- questions about a document itself --------------------------------------------------------
+
+    def _signed_by_post(self, query: Query, result: SearchResult) -> tuple[str, list[Citation]] | None:
+        """Who held a province's post, from the signature blocks of the documents its holder signed
+        (newest first, each as of the document's date); None when no loaded document's signer fits."""
+        en = query.lang == "en"
+        years = [n for n in query.numbers if _YEAR.fullmatch(n)]
+        docs = [
+            doc
+            for doc in map(self.document, result.place_docs or result.searched_docs)
+            if doc is not None
+            and doc.signer is not None
+            and doc.issued_date is not None
+            and re.fullmatch(query.post, doc.signer.position, re.IGNORECASE)
+            and all(str(doc.issued_date.year) == y for y in years)
+        ]
+        docs.sort(key=lambda d: d.issued_date.isoformat() if d.issued_date else "", reverse=True)
+        lines, cites = [], []
+        for doc in docs:
+            cite = _cite_in(doc, _first_sections(doc), K.SIGNATURE)
+            if cite is None or doc.signer is None:
+                continue
+            cites.append(cite)
+            who, issuer = doc.signer.name, doc.issuer or ""
+            lines.append(
+                f"- {who}, {doc.signer.position} ({issuer}), signed {doc_reference(doc)} {self._ref(len(cites))}"
+                if en
+                else f"- {who}, {doc.signer.position} ({issuer}), ký {doc_reference(doc)} {self._ref(len(cites))}"
+            )
+        if not cites:
+            return None
+        head = (
+            "From the signature blocks of the loaded documents (as of their dates):"
+            if en
+            else "Theo phần chữ ký của các văn bản đã nạp (tại thời điểm ban hành):"
+        )
+        return "\n".join([head, *lines]), cites
+
+    def _issued_list(self, query: Query, result: SearchResult, base: Answer, en: bool) -> Answer:
+        """ "Which documents were issued after 2020": the loaded documents issued then, newest first,
+        each with the line of its header that dates it."""
+        ids = [d for d in result.issued_docs if not result.place_docs or d in result.place_docs]
+        docs = sorted(
+            (doc for doc in map(self.document, ids) if doc is not None and doc.issued_date),
+            key=lambda doc: doc.issued_date.isoformat() if doc.issued_date else "",
+            reverse=True,
+        )
+        lines, cites = [], []
+        for doc in docs:
+            cite = _date_citation(doc)
+            if cite is None:
+                continue
+            cites.append(cite)
+            lines.append(
+                f"- {doc_reference(doc)} — {cite.section_label}: “{cite.quote}” {self._ref(len(cites))}"
+            )
+        if not cites:
+            answer = self.abstain(base, en, [])
+            note = (
+                "No loaded document was issued in that period."
+                if en
+                else "Không có văn bản nào đã nạp được ban hành trong thời gian đó."
+            )
+            return answer.model_copy(update={"answer": f"{answer.answer}\n{note}"})
+        head = (
+            f"{len(cites)} loaded document(s) issued in that period, newest first:"
+            if en
+            else f"Có {len(cites)} văn bản đã nạp được ban hành trong thời gian đó (mới nhất trước):"
+        )
+        return base.model_copy(update={"answer": "\n".join([head, *lines]), "citations": cites})
 
     def _cited_document(self, query: Query, result: SearchResult, base: Answer, en: bool) -> Answer:
         """A question about a document that is not loaded but cited by one that is ("Nghị quyết
@@ -719,29 +876,40 @@ class ExtractiveAnswerer:
         lines = answer.answer.split("\n")
         return answer.model_copy(update={"answer": "\n".join([lines[0], note, *lines[1:]])})
 
-    def _asked_document(self, result: SearchResult) -> Document | None:
-        """The document a question about a document means: the one it names, else the best hit's."""
-        return self.document(result.scoped_docs[0] if result.scoped_docs else result.hits[0].chunk.doc_id)
+    def _asked_document(self, query: Query, result: SearchResult) -> Document | None:
+        """The document a question about a document means: the one it names, else the best hit's
+        that fits what the question says of it (its province, its year: "Quảng Ngãi's 2019 plan"
+        is none of the loaded ones)."""
+        if result.scoped_docs:
+            return self.document(result.scoped_docs[0])
+        years = [n for n in query.numbers if _YEAR.fullmatch(n)]
+
+        def fits(doc: Document) -> bool:
+            if result.place_docs and doc.id not in result.place_docs:
+                return False
+            return all(
+                (doc.issued_date is not None and str(doc.issued_date.year) == y)
+                or mentions_year(doc.title or "", y)
+                for y in years
+            )
+
+        for h in result.hits:
+            doc = self.document(h.chunk.doc_id)
+            if doc is not None and fits(doc):
+                return doc
+        return None
 
     def _doc_meta(self, query: Query, result: SearchResult) -> tuple[str, list[Citation]] | None:
-        doc = self._asked_document(result)
+        doc = self._asked_document(query, result)
         if doc is None:
             return None
         en = query.lang == "en"
         ref = doc_reference(doc)
-        by_kind: dict[SectionKind, Section] = {}
-        for sec in doc.sections:
-            by_kind.setdefault(sec.kind, sec)  # the first Điều, the first header
+        by_kind = _first_sections(doc)
         field = query.meta_field
 
         def cite_in(kind: SectionKind, pattern: str | None = None) -> Citation | None:
-            sec = by_kind.get(kind)
-            if sec is None:
-                return None
-            if pattern:
-                m = re.search(pattern, doc.text[sec.start : sec.end])
-                return make_citation(doc, sec.start + m.start(), sec.start + m.end()) if m else None
-            return make_citation(doc, sec.start, sec.end)
+            return _cite_in(doc, by_kind, kind, pattern)
 
         if field == "signer":
             if doc.signer is None:
@@ -756,15 +924,12 @@ class ExtractiveAnswerer:
                 else f"{ref} do {signer_vi} ký{on_behalf}."
             )
         elif field == "date" or field == "number" or field == "issuer":
-            cite = cite_in(K.HEADER, r"[^\n,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+            cite = None
             if field == "number":
-                cite = cite_in(K.HEADER, r"Số\s*:?\s*\S+") or cite
+                cite = cite_in(K.HEADER, r"Số\s*:?\s*\S+")
             if field == "issuer" and doc.issuer_full:
-                cite = cite_in(K.HEADER, r"^[^\n]+\n[^\n]+") or cite
-            if cite is None and doc.number_source == "appendix caption":
-                cite = cite_in(K.APPENDIX, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)")
-            if cite is None:
-                cite = cite_in(K.HEADER, r"\((?:Ban hành )?[Kk]èm theo[^)]*\)") or cite_in(K.HEADER)
+                cite = cite_in(K.HEADER, r"^[^\n]+\n[^\n]+")
+            cite = cite or _date_citation(doc, by_kind)
             date = format_date(doc.issued_date)
             if field == "issuer":
                 text = (

@@ -68,6 +68,8 @@ class SearchResult:
     unknown_refs: list[str] = field(default_factory=list)  # document numbers named, none of them loaded
     document_years: list[str] = field(default_factory=list)  # years named that a loaded document is of
     title_docs: list[str] = field(default_factory=list)  # documents the question names by their title
+    issued_docs: list[str] = field(default_factory=list)  # documents issued when the question asks
+    searched_docs: list[str] = field(default_factory=list)  # every document the filters let through
 
 
 _DOC_WORDS = (
@@ -374,7 +376,24 @@ class HybridSearcher:
             place_docs=[str(self.docs[i]["id"]) for i in np.flatnonzero(same_place)]
             if same_place is not None
             else [],
+            issued_docs=[str(self.docs[i]["id"]) for i in self.issued_docs(query)],
+            searched_docs=[str(d["id"]) for i, d in enumerate(self.docs) if doc_ok is None or doc_ok[i]],
         )
+
+    def issued_docs(self, query: Query) -> list[int]:
+        """Documents issued when a list question asks ("văn bản nào ban hành sau năm 2020", "which
+        plans were issued in May"). A decision issuing a plan counts as a plan."""
+        window = query.issued
+        if window is None:
+            return []
+        out = []
+        for i, date in enumerate(self._date):
+            kinds = {self._doc_type[i]} | (
+                {"ke hoach"} if "ke hoach" in fold(self._titles[i]).lower() else set()
+            )
+            if any(window.admits(date, kind) for kind in kinds):
+                out.append(i)
+        return out
 
     def unknown_refs(self, query: Query) -> list[str]:
         """Document numbers the question names that no loaded document has ("Nghị quyết 57/NQ-CP",

@@ -3,6 +3,7 @@ expansion both ways and English → Vietnamese vocabulary), document references.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,6 +28,27 @@ class QType(StrEnum):
     HOW_MUCH = "how_much"
     WHICH_DOCS = "which_docs"
     DOC_META = "doc_meta"
+
+
+@dataclass(frozen=True)
+class IssueWindow:
+    """When the documents a question lists were issued: "issued after 2020", "ban hành tháng 5"."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    month: int | None = None
+    doc_type: str | None = None  # folded: "ke hoach" for "which plans", "cong van" for "which letters"
+    only: bool = True  # the question asks nothing else: the documents' metadata answers it
+
+    def admits(self, issued: dt.date | None, doc_type: str) -> bool:
+        if issued is None:
+            return False
+        return (
+            (self.start is None or issued >= self.start)
+            and (self.end is None or issued <= self.end)
+            and (self.month is None or issued.month == self.month)
+            and (self.doc_type is None or fold(doc_type).lower() == self.doc_type)
+        )
 
 
 @dataclass
@@ -57,6 +79,8 @@ class Query:
     answer_kind: str = ""  # "which university": a pattern the evidence must match
     post: str = ""  # "who chairs X": the post (a pattern over the documents) the answer must name
     asks_name: bool = False  # "tên là gì": the answer must name a person
+    asks_level: bool = False  # "which documents set the support level": the evidence must state one
+    issued: IssueWindow | None = None  # "which documents were issued after 2020"
 
 
 # --- language ----------------------------------------------------------------------------------
@@ -105,7 +129,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "legal_basis",
-        r"\b(can cu|co so phap ly|legal basis|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
+        r"\b(can cu|co so phap ly|legal basis|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
     ),
     (
         "issuer",
@@ -121,7 +145,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     ("title", r"\b(trich yeu|ve viec gi|tieu de|title of|subject of)\b"),
 )
-_WHICH_DOCS = r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|which (documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b"
+_WHICH_DOCS = r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|cong van nao|which (of the )?(documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b"
 _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
     (
         QType.HOW_MUCH,
@@ -175,9 +199,78 @@ _ASKING: tuple[tuple[QType, str], ...] = (
 )
 
 
+_MONTHS_EN = {
+    m: i + 1
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split()
+    )
+}
+_ISSUE_CUE = (
+    r"\b(ban hanh|duoc ky|ky (ngay|vao|nam|thang|truoc|sau|tu)|issued|dated?|dating|date from|signed|released|"
+    r"published|adopted|promulgated)\b"
+)
+_DOC_TYPES = (
+    ("ke hoach", r"\b(ke hoach|plans?)\b"),
+    ("quyet dinh", r"\b(quyet dinh|decisions?)\b"),
+    ("cong van", r"\b(cong van|letters?|dispatch(es)?)\b"),
+)
+#: Words that frame a question about the documents' dates and say nothing about their content.
+_ISSUE_FRAME = frozenset(
+    "nhung cac van ban tai lieu nao trong bo nay da duoc nap co la gi ky hanh sau truoc tu ke nam thang ngay "
+    "den va hoac cua tinh ubnd the of in on from to were was are is which what documents document collection "
+    "corpus loaded list all date dated dating issued signed released published adopted promulgated after before "
+    "since later earlier than prior between and any there ones one those".split()
+)
+
+
+def _frames_dates(token: str) -> bool:
+    return all(p in _ISSUE_FRAME or p.isdigit() for p in fold(token.removeprefix("o:")).lower().split("_"))
+
+
+def issue_window(folded: str) -> IssueWindow | None:
+    """The issue dates a list of documents is asked for ("văn bản nào ban hành sau năm 2020", "which
+    documents were issued in May"), or None when the question names none."""
+    if not re.search(_WHICH_DOCS, folded) or not re.search(_ISSUE_CUE, folded):
+        return None
+    start = end = None
+    month = None
+    rest = folded
+    if m := re.search(r"\b(?:sau|after|later than)\s+(?:nam\s+)?(\d{4})\b", folded):
+        start = dt.date(int(m.group(1)) + 1, 1, 1)
+    elif m := re.search(r"\b(?:(?:ke )?tu|since|from)\s+(?:nam\s+)?(\d{4})\b", folded):
+        start = dt.date(int(m.group(1)), 1, 1)
+    if m and (start is not None):
+        rest = rest.replace(m.group(0), " ")
+    if m2 := re.search(r"\b(?:truoc|before|earlier than|prior to)\s+(?:nam\s+)?(\d{4})\b", folded):
+        end = dt.date(int(m2.group(1)) - 1, 12, 31)
+        rest = rest.replace(m2.group(0), " ")
+    if (
+        start is None
+        and end is None
+        and (m3 := re.search(r"\b(?:trong nam|nam|in|during)\s+(\d{4})\b", folded))
+    ):
+        start, end = dt.date(int(m3.group(1)), 1, 1), dt.date(int(m3.group(1)), 12, 31)
+        rest = rest.replace(m3.group(0), " ")
+    if m4 := re.search(r"\bthang\s+(\d{1,2})\b(?!/)", folded):
+        month = int(m4.group(1)) if 1 <= int(m4.group(1)) <= 12 else None
+        rest = rest.replace(m4.group(0), " ")
+    elif m5 := re.search(r"\b(?:in|during)\s+(" + "|".join(_MONTHS_EN) + r")\b", folded):
+        month = _MONTHS_EN[m5.group(1)]
+        rest = rest.replace(m5.group(0), " ")
+    if start is None and end is None and month is None:
+        return None
+    doc_type = next((name for name, pat in _DOC_TYPES if re.search(pat, rest)), None)
+    for _, pat in _DOC_TYPES:
+        rest = re.sub(pat, " ", rest)
+    left = [w for w in re.findall(r"[a-z]+", rest) if w not in _ISSUE_FRAME]
+    return IssueWindow(start, end, month, doc_type, only=not left)
+
+
 def detect_type(folded: str) -> tuple[QType, str | None]:
     for name, pat in _META_PATTERNS:
         if re.search(pat, folded):
+            if name == "date" and issue_window(folded) is not None:
+                return QType.WHICH_DOCS, None  # "văn bản nào ban hành năm 2022" lists documents
             return QType.DOC_META, name
     if re.search(_WHICH_DOCS, folded):
         return QType.WHICH_DOCS, None
@@ -440,6 +533,20 @@ _VI_ASKING = re.compile(
     r"một lần|mot lan|1 lần|1 lan)\b",
     re.IGNORECASE,
 )
+#: "Những văn bản nào …", "which documents …": the documents asked for, not what they are about.
+_VI_DOC_FRAME = re.compile(
+    r"\b(?:(?:trong|trong số|trong so)\s+(?:bộ|bo|các|cac)\s+(?:tài liệu|tai lieu|văn bản|van ban)"
+    r"(?:\s+(?:đã|da)\s+(?:nạp|nap))?|(?:những|nhung|các|cac)?\s*(?:văn bản|van ban|tài liệu|tai lieu|kế hoạch|"
+    r"ke hoach|quyết định|quyet dinh|công văn|cong van)\s+(?:nào|nao))\b",
+    re.IGNORECASE,
+)
+_EN_DOC_FRAME = frozenset({"document", "documents"})
+#: "Văn bản nào quy định mức hỗ trợ …", "which documents set the minimum wage": a level is asked for,
+#: and only a document that states one answers.
+_ASKS_LEVEL = (
+    r"\b(muc (ho tro|luong|phi|thu|chi|phat|gia|thue|dong gop|tro cap|dau tu|von)|dinh muc|bao nhieu tien|"
+    r"wages?|salar(y|ies)|fees?|tariffs?|(interest|tax|support|subsidy) rates?|allowances?|how much money)\b"
+)
 _TIME_KINDS: tuple[tuple[str, str], ...] = (
     ("frequency", r"\b(dinh ky|bao lau|may lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
     (
@@ -498,6 +605,18 @@ _ISSUED_BY = (
     re.compile(
         rf"\b{_DOC_WORD_VI} (?:[\w-]+ ){{0,9}}?(?:cua|do) (?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?"
         rf"({_PLACE_ALT})\b"
+    ),
+    # "Đà Nẵng giao Sở KHĐT …": the province assigning is the issuer
+    re.compile(
+        rf"^(?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?({_PLACE_ALT}) (?:giao|yeu cau|chi dao|de nghi)\b"
+    ),
+    # "What tasks does Quang Nam province give its transport department"
+    re.compile(
+        rf"\b(?:does|did|will) (?:the )?(?:people's committee of )?({_PLACE_ALT})(?: (?:province|city))?"
+        rf"(?:'s people's committee)? (?:give|assign|ask|task|require|expect|order|direct)\b"
+    ),
+    re.compile(
+        rf"^({_PLACE_ALT})(?: (?:province|city))? (?:gives|assigns|asks|tasks|requires|orders|directs)\b"
     ),
 )
 
@@ -594,8 +713,16 @@ def asked_post(folded: str) -> tuple[str, bool]:
         return "", False
     for asked, post in _POSTS:
         if re.search(rf"\b(?:{asked})", folded):
-            return post, bool(_ASKS_NAME.search(folded))
+            return post, bool(_ASKS_NAME.search(folded) or re.search(_PERSON_POST, folded))
     return "", False
+
+
+#: Posts only a person holds: "who is the director of the department" asks for a name, where "who
+#: chairs the regional council" may be answered by the post that chairs it.
+_PERSON_POST = (
+    r"\b(giam doc|director|(pho )?chu tich (ubnd|uy ban nhan dan)|(vice[- ])?(chairman|chair|president) of "
+    r"(the )?[\w' ]*people'?s committee)\b"
+)
 
 
 # --- the analyzer --------------------------------------------------------------------------------
@@ -633,7 +760,10 @@ def analyze(question: str) -> Query:
         phrases = [p for _, alts in groups for p in alts]
         q.translations = phrases
         # Question-frame terms ("where", "deadline", "responsible") say what is asked, not about what.
-        q.concepts = [list(alts) for key, alts in groups if key not in _EN_FRAME]
+        frame = _EN_FRAME | (_EN_DOC_FRAME if qtype == QType.WHICH_DOCS else frozenset())
+        q.concepts = [list(alts) for key, alts in groups if key not in frame]
+        if qtype == QType.WHICH_DOCS:
+            phrases = [p for key, alts in groups if key not in _EN_DOC_FRAME for p in alts]
         for p in phrases:
             add(lexical_tokens(p), 1.0)
         proper = [w for w in leftovers if w[:1].isupper() or any(c.isdigit() for c in w)]
@@ -649,6 +779,8 @@ def analyze(question: str) -> Query:
         # Question words ("ai", "bao nhiêu") carry no content as single syllables; phrases keep them.
         stop_diac = _STOP_DIACRITIC if lang == "vi" else None
         asked = _VI_ASKING.sub(" ", text)  # "bao lâu … một lần" asks; the documents never say it
+        if qtype == QType.WHICH_DOCS:
+            asked = _VI_DOC_FRAME.sub(" ", asked)
         content = [w for w in words(asked) if not _is_stop(w, stop_diac)]
         all_tokens = lexical_tokens(asked)
         add([t for t in all_tokens if t.startswith("c:") or "_" in t], 1.0)
@@ -690,6 +822,15 @@ def analyze(question: str) -> Query:
     q.names = proper_names(text)
     q.issuer_places = issuer_places(folded)
     q.answer_kind = answer_kind(folded)
+    q.asks_level = qtype == QType.WHICH_DOCS and bool(re.search(_ASKS_LEVEL, folded))
+    q.issued = issue_window(folded) if qtype == QType.WHICH_DOCS else None
+    if q.issued is not None:
+        # "Issued after 2020": the year dates the documents, it is not something their text must say.
+        q.numbers = [n for n in q.numbers if not re.fullmatch(r"(19|20)\d\d|\d{1,2}", n)]
+
+        # "ban hành sau năm", "issued after": the frame of the date, not the documents' content.
+        q.tokens = {t: w for t, w in q.tokens.items() if not _frames_dates(t)}
+        q.concepts = [alts for alts in q.concepts if not all(_frames_dates(w) for w in words(alts[0]))]
     post, asks_name = asked_post(folded)
     if post and (qtype == QType.WHO or asks_name):
         # "giám đốc sở KHĐT tên là gì" asks who, without an asking word for it.

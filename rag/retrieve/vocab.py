@@ -38,6 +38,9 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "BQLDA": ("Ban Quản lý dự án",),
     "BCĐ": ("Ban Chỉ đạo",),
     "KTTĐ": ("kinh tế trọng điểm",),
+    "XTĐT": ("xúc tiến đầu tư",),
+    "QNgãi": ("Quảng Ngãi",),  # "qngai", as typed on a phone
+    "TTHuế": ("Thừa Thiên Huế",),
     "KTTĐMT": ("kinh tế trọng điểm miền Trung",),
     "HĐV": ("Hội đồng Vùng",),
     "KT-XH": ("kinh tế - xã hội",),

@@ -5,6 +5,7 @@ case checks the cited document number and section path, and that every citation 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -326,6 +327,17 @@ UNANSWERABLE = [
     # "tháng mấy": a time is asked, and no document gives the month.
     pytest.param("Hội nghị sơ kết diễn đàn liên kết phát triển du lịch năm 2022 diễn ra vào tháng mấy?", "vi",
                  id="vi-month-not-given"),
+    # Documents that "set a level" must state one: sections on the support without a figure do not.
+    pytest.param("Những văn bản nào quy định mức lương tối thiểu cho công nhân khu công nghiệp?", "vi",
+                 id="vi-which-docs-set-a-level"),
+    pytest.param("Which documents set the subsidy rate for tourism startups?", "en", id="en-which-docs-set-a-rate"),
+    # A document by year and province that is not loaded: not the best hit's metadata.
+    pytest.param("ke hoach lien ket vung cua quang ngai nam 2019 so hieu la gi", "vi_nodiac",
+                 id="nodiac-number-of-a-plan-not-loaded"),
+    # A person's post in Huế's documents, which name no director.
+    pytest.param("Who is the director of Hue's Department of Tourism?", "en", id="en-director-not-named"),
+    # A cited directive's title in passing does not give its targets.
+    pytest.param("What targets does Directive 27/CT-TTg set for 2025?", "en", id="en-targets-of-a-cited-directive"),
 ]  # fmt: skip
 
 
@@ -343,6 +355,11 @@ UNANSWERABLE = [
         ("Nghị quyết 57/NQ-CP đặt ra những mục tiêu cụ thể nào đến năm 2030?", "Văn bản 57/NQ-CP chưa được nạp."),
         ("Kế hoạch liên kết vùng KTTĐ miền Trung năm 2018 của tỉnh Quảng Nam giao những nhiệm vụ gì?",
          "Chưa nạp văn bản nào do Quảng Nam ban hành."),
+        # The province that assigns is the issuer.
+        ("da nang giao so du lich nhung viec gi trong ke hoach lien ket vung", "Chưa nạp văn bản nào do Đà Nẵng"),
+        ("What does Quang Nam province ask its transport department to do for regional linkage?",
+         "No document issued by Quảng Nam is loaded."),
+        ("van ban nao ban hanh nam 2019", "Không có văn bản nào đã nạp được ban hành trong thời gian đó."),
     ],
 )  # fmt: skip
 def test_abstains_and_says_why(question: str, says: str, chain: AnswerChain) -> None:
@@ -397,6 +414,61 @@ def test_a_post_is_answered_where_it_is_named_with_its_body(chain: AnswerChain, 
     assert not answer.abstained, answer.answer
     assert answer.citations[0].doc_number == "39/KH-UBND"
     assert "Tổ trưởng Tổ điều phối" in answer.citations[0].quote
+    assert_all_verified(app, answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "docs"),
+    [
+        ("Văn bản nào được ban hành sau năm 2020?", ["2395/UBND-KTTH", "350/QĐ-UBND"]),
+        ("Which of the documents were issued in May?", ["2395/UBND-KTTH", "997/QĐ-UBND"]),
+        # A decision issuing a plan is a plan; 39/KH-UBND states its date in the appendix caption.
+        ("Which plans were issued before 2019?", ["39/KH-UBND", "997/QĐ-UBND", "25/QĐ-UBND"]),
+    ],
+)
+def test_documents_listed_by_issue_date_cite_where_each_is_dated(
+    question: str, docs: list[str], chain: AnswerChain, app: App
+) -> None:
+    answer = chain.invoke(question)
+    assert not answer.abstained and answer.qtype == "which_docs", answer.answer
+    assert [c.doc_number for c in answer.citations] == docs  # newest first
+    assert all(c.section_path in (["Phần đầu"], ["Phụ lục"]) for c in answer.citations)
+    assert all(re.search(r"\d{4}", c.quote) for c in answer.citations)
+    assert_all_verified(app, answer)
+
+
+def test_documents_issued_after_a_year_that_assign_an_agency(chain: AnswerChain, app: App) -> None:
+    answer = chain.invoke(
+        "Những văn bản nào ban hành sau năm 2020 giao nhiệm vụ cho Sở Khoa học và Công nghệ?"
+    )
+    assert not answer.abstained, answer.answer
+    assert paths(answer)[0][0] == "2395/UBND-KTTH" and paths(answer)[0][1][:2] == ["2", "2.8"]
+    assert [c.doc_number for c in answer.citations] == ["2395/UBND-KTTH", "350/QĐ-UBND"]  # not 997, not 25
+    assert_all_verified(app, answer)
+
+
+def test_plans_about_a_topic_are_cited_by_their_titles(chain: AnswerChain, app: App) -> None:
+    answer = chain.invoke("Những kế hoạch nào về liên kết phát triển Vùng kinh tế trọng điểm miền Trung?")
+    assert not answer.abstained, answer.answer
+    assert paths(answer) == [("350/QĐ-UBND", ["Phần đầu"]), ("39/KH-UBND", ["Phần đầu"])]
+    assert "LIÊN KẾT PHÁT TRIỂN VÙNG KINH TẾ TRỌNG ĐIỂM MIỀN TRUNG" in answer.citations[0].quote
+    assert_all_verified(app, answer)
+
+
+def test_a_province_leader_is_named_from_a_signature_block(chain: AnswerChain, app: App) -> None:
+    answer = chain.invoke("Chủ tịch UBND tỉnh Quảng Ngãi năm 2022 là ai?")
+    assert not answer.abstained, answer.answer
+    assert "Đặng Văn Minh" in answer.answer
+    assert paths(answer) == [("2395/UBND-KTTH", ["Chữ ký"])]
+    assert_all_verified(app, answer)
+    # Another year's holder is not given: no loaded document of 2019 was signed by a Phó Chủ tịch.
+    assert chain.invoke("Phó chủ tịch UBND tỉnh Quảng Ngãi năm 2019 là ai?").abstained
+
+
+def test_what_a_plan_implements_typed_without_diacritics(chain: AnswerChain, app: App) -> None:
+    answer = chain.invoke("kh 350 ban hanh de thuc hien quyet dinh nao")
+    assert not answer.abstained and answer.qtype == "doc_meta", answer.answer
+    assert paths(answer) == [("350/QĐ-UBND", ["Mở đầu"])] and "02/QĐ-HĐV" in answer.answer
     assert_all_verified(app, answer)
 
 

@@ -3,11 +3,13 @@ English → Vietnamese vocabulary. Pure functions, no index."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
 from rag.retrieve.query import (
+    IssueWindow,
     QType,
     abbreviations_in,
     analyze,
@@ -413,6 +415,8 @@ def test_codes_typed_in_lower_case_are_codes() -> None:
         ("Who chairs the steering committee on integration?", "Chủ tịch", False),
         ("Ai giữ chức Trưởng Ban Chỉ đạo hội nhập quốc tế?", "Trưởng Ban", False),
         ("giam doc so khdt ten la gi", "Giám đốc", True),
+        ("Who is the director of Hue's Department of Tourism?", "Giám đốc", True),  # a director is a person
+        ("Chủ tịch UBND tỉnh Quảng Ngãi là ai?", "Chủ tịch", True),
         (
             "Who leads the effort to relocate polluting factories?",
             "",
@@ -427,3 +431,85 @@ def test_asked_post(question: str, post: str, name: bool) -> None:
         assert query.qtype == QType.WHO and re.search(query.post, post) and query.asks_name is name
     else:
         assert query.post == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end", "month", "doc_type", "only"),
+    [
+        ("Văn bản nào được ban hành sau năm 2020?", dt.date(2021, 1, 1), None, None, None, True),
+        ("Which documents in the collection date from after 2020?", dt.date(2021, 1, 1), None, None, None, True),
+        ("Which of the documents were issued in May?", None, None, 5, None, True),
+        ("van ban nao ban hanh thang 5", None, None, 5, None, True),
+        ("Which plans were issued before 2019?", None, dt.date(2018, 12, 31), None, "ke hoach", True),
+        ("Văn bản nào ban hành năm 2017?", dt.date(2017, 1, 1), dt.date(2017, 12, 31), None, None, True),
+        ("Which documents issued since 2021 mention the container route?", dt.date(2021, 1, 1), None, None, None,
+         False),
+    ],
+)  # fmt: skip
+def test_issue_window(
+    question: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    month: int | None,
+    doc_type: str | None,
+    only: bool,
+) -> None:
+    query = analyze(question)
+    assert query.qtype == QType.WHICH_DOCS
+    assert query.issued == IssueWindow(start, end, month, doc_type, only)
+    assert not query.numbers  # the year dates the documents; their text need not say it
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Văn bản nào giao Sở Xây dựng lập quy hoạch?",
+        "When was plan 350 issued?",
+        "Kế hoạch 39 ban hành năm nào?",
+    ],
+)
+def test_no_issue_window(question: str) -> None:
+    assert analyze(question).issued is None
+
+
+def test_issue_window_admits_dates_and_types() -> None:
+    window = IssueWindow(start=dt.date(2021, 1, 1), doc_type="ke hoach")
+    assert window.admits(dt.date(2021, 11, 11), "Kế hoạch")
+    assert not window.admits(dt.date(2022, 5, 20), "Công văn") and not window.admits(None, "Kế hoạch")
+
+
+def test_which_documents_frame_is_no_content() -> None:
+    vi = analyze("Những văn bản nào nhắc đến huyện đảo Lý Sơn?")
+    assert not {"van", "ban", "van_ban"} & set(vi.tokens) and "ly_son" in vi.tokens
+    en = analyze("Which documents mention the Ly Son island district?")
+    assert ["văn bản"] not in en.concepts
+
+
+@pytest.mark.parametrize(
+    ("question", "level"),
+    [
+        ("Những văn bản nào quy định mức hỗ trợ tài chính cho doanh nghiệp khởi nghiệp?", True),
+        ("Which documents set the minimum wage for industrial park workers?", True),
+        ("Những văn bản nào nhắc đến hỗ trợ doanh nghiệp khởi nghiệp?", False),
+        ("Mức hỗ trợ tài chính là bao nhiêu?", False),  # a figure question, not a list of documents
+    ],
+)
+def test_asks_level(question: str, level: bool) -> None:
+    assert analyze(question).asks_level is level
+
+
+@pytest.mark.parametrize(
+    ("question", "places"),
+    [
+        ("da nang giao so khdt nhiem vu gi", ["da nang"]),
+        ("What tasks does Quang Nam province give its transport department?", ["quang nam"]),
+        ("What does Quang Ngai ask Quang Nam to do about the gas pipeline?", ["quang ngai"]),
+    ],
+)
+def test_the_province_that_assigns_is_the_issuer(question: str, places: list[str]) -> None:
+    assert analyze(question).issuer_places == places
+
+
+def test_what_a_plan_implements_is_its_legal_basis() -> None:
+    query = analyze("kh 350 tt hue ban hanh de thuc hien quyet dinh nao cua hoi dong vung")
+    assert (query.qtype, query.meta_field) == (QType.DOC_META, "legal_basis")
