@@ -21,6 +21,9 @@ _SPLIT = re.compile(
     r"\n+|(?<=[.;!?])\s+(?=[\-–+(\"“A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ0-9])|(?<=:)\s+(?=[-–+])"
 )
 MAX_QUOTE = 600
+#: The heading line of a numbered section ("12. Sở Tư pháp", "2.3. Sở Giao thông vận tải") inside a
+#: chunk that merges small sibling sections: it is the context of the items below it.
+_LOCAL_HEADING = re.compile(r"(?m)^(?:\d+(?:\.\d+)*\.?|[IVX]+\.|[a-zđ]\))[ \t]+[^\n.;:]{2,120}:?$")
 
 
 def untranslated_weight(word: str) -> float:
@@ -51,6 +54,7 @@ class Span:
     coverage: float  # ranking score: coverage with context, plus agency and rank bonuses
     rank: int  # retrieval rank of the chunk
     base: float = 0.0  # plain coverage of the sentence with its context, no bonuses
+    agency: bool = False  # it is under, or names, an agency the question names
 
 
 class EvidenceScorer:
@@ -193,25 +197,32 @@ class EvidenceScorer:
         # what a sentence says: "Sở Công Thương" is in the heading, not in the task below it.
         context = chunk.embed_text.replace(text, " ")
         # A section under the agency the question names ("Sở Nội vụ được giao gì") comes first.
-        named = self._names_agency(chunk)
+        named = self._names_agency(chunk.headings)
+        # Headings of sibling sections merged into this chunk ("12. Sở Tư pháp" after "11. Sở Thông
+        # tin và Truyền thông"): each is the context of the lines below it, up to the next one.
+        locals_ = [(m.start(), m.end(), m.group(0)) for m in _LOCAL_HEADING.finditer(text) if m.start() > 0]
         for a, b in pieces:
             piece = text[a:b]
             if not piece.strip() or len(piece.strip()) < 3:
                 continue
+            local = next((h for s, e, h in reversed(locals_) if s <= a and b > e), "")
             own = self.coverage(piece)
-            with_ctx = self.coverage(f"{context} {piece}")
-            score = 0.75 * with_ctx + 0.25 * own + 0.04 / (1 + rank) + (0.15 if named else 0.0)
+            with_ctx = self.coverage(f"{context} {local} {piece}")
+            under = named or bool(local and self._names_agency([local]))
+            bonus = 0.15 if under else 0.0
+            score = 0.75 * with_ctx + 0.25 * own + 0.04 / (1 + rank) + bonus
             if self.query.answer_kind and re.search(self.query.answer_kind, piece):
                 score += 0.1  # "which countries": the sentence that names countries
-            out.append(Span(chunk, chunk.start + a, chunk.start + b, piece, score, rank, with_ctx))
+            agency = under or self._names_agency([piece])
+            out.append(Span(chunk, chunk.start + a, chunk.start + b, piece, score, rank, with_ctx, agency))
         return out
 
-    def _names_agency(self, chunk: Chunk) -> bool:
+    def _names_agency(self, headings: list[str]) -> bool:
         if not self.query.agencies:
             return False
         from rag.retrieve.query import expand_inline
 
-        heads = expand_inline(" ".join(fold(" ".join(chunk.headings)).lower().split()))
+        heads = expand_inline(" ".join(fold(" ".join(headings)).lower().split()))
         return any(a in heads for a in self.query.agencies)
 
     def best_window(self, span: Span, doc_text: str) -> tuple[int, int]:

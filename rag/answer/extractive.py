@@ -20,7 +20,7 @@ from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, Retr
 from rag.documents.labels import citation_label, doc_reference, format_date, nodes_for
 from rag.documents.models import Document, Section, SectionKind
 from rag.retrieve.hybrid import Hit, SearchResult
-from rag.retrieve.query import PERSON, QType, Query, is_generic_capital
+from rag.retrieve.query import PERSON, QType, Query, expand_inline, is_generic_capital, named_places
 from rag.retrieve.vocab import ENGLISH
 from rag.text.normalize import fold
 from rag.text.tokenize import CODE_RE, code_key
@@ -134,8 +134,17 @@ _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     ("percent", r"(phan tram|%|ty le|ty trong|percent|share|proportion)", r"%"),
     ("years", r"\b(bao nhieu nam|may nam|how many years|every how many years)", r"\bnăm\b"),
     ("times", r"\b(bao nhieu lan|may lan|how many times)", r"\blần\b"),
-    ("people", r"\b(bao nhieu nguoi|bao nhieu lao dong|how many (people|workers))", r"(người|lao động)"),
-    ("area", r"\b(hecta|bao nhieu ha|dien tich|area)\b", r"ha\b"),
+    (
+        "people",
+        r"\b(bao nhieu nguoi|bao nhieu lao dong|dan so|how many (people|workers|residents|inhabitants)|population)",
+        r"(người|lao động|dân)",
+    ),
+    ("area", r"\b(hecta|hectares?|bao nhieu ha|dien tich|area)\b", r"(ha|km2|m2|km²|m²)\b"),
+    (
+        "length",
+        r"\b(chieu dai|dai bao nhieu|bao nhieu km|length|how long is|kilomet(er|re)s?)\b",
+        r"(km|m)\b",
+    ),
     ("power", r"\b(cong suat|mw|capacity)\b", r"MW"),
 )
 
@@ -214,6 +223,12 @@ def _names_post_of(text: str, query: Query) -> bool:
         if set(after) & asked:
             return True
     return False
+
+
+def _names_places(span: Span, places: Sequence[str]) -> bool:
+    """The sentence or its headings name every one of ``places`` (canonical folded names)."""
+    said = set(named_places(expand_inline(fold(" ".join([*span.chunk.headings, span.text])).lower())))
+    return all(p in said for p in places)
 
 
 def _is_one_of(key: str, refs: Sequence[str]) -> bool:
@@ -385,10 +400,21 @@ class ExtractiveAnswerer:
                 # another province's or another plan's document is no answer.
                 if docs:
                     spans = [s for s in spans if s.chunk.doc_id in docs]
+            if result.other_places:
+                # "Quảng Nam's contribution to the Regional Council": no loaded document is Quảng
+                # Nam's, so only a sentence that names Quảng Nam can give its figure.
+                spans = [s for s in spans if _names_places(s, result.other_places)]
             text, cites = self._figure(query, spans, scorer, result.document_years) if spans else ("", [])
             if not cites:
                 return self.abstain(base, en, result.hits[:3])
         else:
+            if query.agencies:
+                # "What must Sở Tư pháp do about X": only what is under, or names, that agency
+                # answers; another agency's task on X is no answer.
+                spans = [s for s in spans if s.agency]
+                # Its best sentence may carry half of a two-document question, as other sections do.
+                if not spans or spans[0].base < self.threshold(query) * 0.8:
+                    return self.abstain(base, en, result.hits[:3])
             text, cites = self._what(query, spans, scorer)
         return base.model_copy(update={"answer": text, "citations": cites})
 

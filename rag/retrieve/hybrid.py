@@ -64,6 +64,7 @@ class SearchResult:
     reranked: bool = False
     dense_error: str | None = None  # why dense retrieval failed for this query (vector store down)
     unknown_issuers: list[str] = field(default_factory=list)  # provinces named as issuer, with no document
+    other_places: list[str] = field(default_factory=list)  # provinces named that issued no loaded document
     place_docs: list[str] = field(default_factory=list)  # documents issued where the question names
     unknown_refs: list[str] = field(default_factory=list)  # document numbers named, none of them loaded
     document_years: list[str] = field(default_factory=list)  # years named that a loaded document is of
@@ -370,6 +371,7 @@ class HybridSearcher:
             reranked=reranked,
             dense_error=dense_error,
             unknown_issuers=self.unknown_issuers(query),
+            other_places=self._not_issuers(query.places),
             unknown_refs=[] if scope else self.unknown_refs(query),
             document_years=[y for y in query.numbers if _YEAR.fullmatch(y) and int(y) in self._year],
             title_docs=[] if scope else [str(self.docs[i]["id"]) for i in self.title_docs(query)],
@@ -405,5 +407,9 @@ class HybridSearcher:
     def unknown_issuers(self, query: Query) -> list[str]:
         """Provinces the question says issued the document it asks about, of which no document is
         loaded ("Da Nang's regional plan" over Quảng Ngãi's and Huế's documents)."""
+        return self._not_issuers(query.issuer_places)
+
+    def _not_issuers(self, places: list[str]) -> list[str]:
+        """Those of ``places`` (canonical folded names) that issued none of the loaded documents."""
         known = " | ".join(p for p in self._place if p)
-        return [p for p in query.issuer_places if not re.search(rf"\b{re.escape(p)}\b", known)]
+        return [p for p in places if not re.search(rf"\b{re.escape(p)}\b", known)]

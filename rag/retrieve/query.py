@@ -76,6 +76,7 @@ class Query:
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
     issuer_places: list[str] = field(default_factory=list)  # provinces said to have issued the document
+    places: list[str] = field(default_factory=list)  # provinces and cities the question names (canonical)
     answer_kind: str = ""  # "which university": a pattern the evidence must match
     post: str = ""  # "who chairs X": the post (a pattern over the documents) the answer must name
     asks_name: bool = False  # "tên là gì": the answer must name a person
@@ -183,7 +184,9 @@ _ASKING: tuple[tuple[QType, str], ...] = (
         r"\b(bao nhieu|how much|how many|what share|what proportion|what percentage|how (large|big))\b"
         # "What were total exports", "what is the export value": a quantity is asked.
         r"|\bwhat (is|was|are|were|will be) ([\w']+ ){0,4}?(total|value|volume|turnover|revenue|number|amount"
-        r"|figure|size|level)\b|\btong (so|gia tri|kim ngach|von|doanh thu|san luong|muc|chi phi|kinh phi)\b",
+        r"|figure|size|level|population|area|length|cost|price|capacity|headcount)\b"
+        r"|\btong (so|gia tri|kim ngach|von|doanh thu|san luong|muc|chi phi|kinh phi)\b"
+        r"|\b(so luong|dan so|chieu dai) ",
     ),
     (
         QType.WHERE,
@@ -621,6 +624,14 @@ _ISSUED_BY = (
 )
 
 
+_PLACE_RE = re.compile(rf"\b({_PLACE_ALT})\b")
+
+
+def named_places(folded: str) -> list[str]:
+    """Provinces and centrally-run cities named in folded text (canonical folded names)."""
+    return list(dict.fromkeys(PROVINCES[m] for m in _PLACE_RE.findall(folded)))
+
+
 def issuer_places(folded: str) -> list[str]:
     """Provinces the question says issued the document it asks about (canonical folded names)."""
     found = [PROVINCES[m.group(1)] for pat in _ISSUED_BY for m in pat.finditer(folded)]
@@ -648,6 +659,10 @@ _ANSWER_KINDS: tuple[tuple[str, str, str], ...] = (
     ("investors?", "nha dau tu", r"(?i:nhà đầu tư|công ty|tập đoàn)"),
     ("banks?", "ngan hang", r"(?i:ngân hàng)"),
     ("hospitals?", "benh vien", r"(?i:bệnh viện)"),
+    ("hotels?|resorts?", "khach san|khu nghi duong", r"(?i:khách sạn|khu nghỉ dưỡng|resort)"),
+    ("rivers?", "song", rf"\b[Ss]ông\s+{_CAP}"),
+    ("islands?", "dao", rf"\b(?:[Đđ]ảo|[Hh]uyện đảo)\s+{_CAP}"),
+    ("beach(?:es)?", "bai bien|bai tam", rf"\b(?:[Bb]ãi biển|[Bb]ãi tắm|[Bb]iển)\s+{_CAP}"),
     (
         "countr(?:y|ies)|nations?|parts of the world|regions of the world",
         "nuoc|quoc gia",
@@ -821,6 +836,7 @@ def analyze(question: str) -> Query:
     q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]
     q.names = proper_names(text)
     q.issuer_places = issuer_places(folded)
+    q.places = named_places(expand_inline(folded))
     q.answer_kind = answer_kind(folded)
     q.asks_level = qtype == QType.WHICH_DOCS and bool(re.search(_ASKS_LEVEL, folded))
     q.issued = issue_window(folded) if qtype == QType.WHICH_DOCS else None

@@ -48,3 +48,28 @@ def test_scattered_syllables_are_not_the_phrase(ingested: Ingested) -> None:
     scattered = scorer.coverage("Phát triển kinh tế thành phố Huế")
     together = scorer.coverage("Trùng tu kinh thành Huế")
     assert together > scattered + 0.2
+
+
+def test_a_merged_sibling_heading_is_the_context_of_the_items_below_it(ingested: Ingested) -> None:
+    """A chunk that merges "11. Sở Thông tin và Truyền thông" and "12. Sở Tư pháp": the items under
+    the agency the question names are scored as that agency's, the items above it are not."""
+    from rag.documents.models import Chunk, SectionKind
+
+    gen = ingested.app.generation()
+    assert gen is not None
+    lexical = gen.lexical
+    text = (
+        "11. Sở Thông tin và Truyền thông\n- Đẩy mạnh công tác thông tin đối ngoại.\n"
+        "12. Sở Tư pháp\n- Rà soát hệ thống văn bản quy phạm pháp luật."
+    )
+    heads = ["Phần IV TỔ CHỨC THỰC HIỆN", "II. Phân công thực hiện"]
+    chunk = Chunk(
+        id="c", doc_id="d", ordinal=0, label="mục II Phần IV", section_path=["Phần IV", "II"], section_kind=SectionKind.ROMAN,
+        headings=heads, text=text, embed_text="\n".join([*heads, text]), start=0, end=len(text),
+    )  # fmt: skip
+    scorer = EvidenceScorer(analyze("Sở Tư pháp được giao nhiệm vụ gì?"), lexical.idf, lexical.known, None)
+    spans = {s.text.strip(): s for s in scorer.spans(chunk, 0)}
+    own = spans["- Rà soát hệ thống văn bản quy phạm pháp luật."]
+    other = spans["- Đẩy mạnh công tác thông tin đối ngoại."]
+    assert own.agency and not other.agency
+    assert own.coverage > other.coverage + 0.1

@@ -109,6 +109,11 @@ CASES = [
     pytest.param(Case(
         "Sở LĐTB&XH Thừa Thiên Huế chủ trì xây dựng cơ sở dữ liệu gì?",
         "350/QĐ-UBND", ("II", "9", "-3"), ("nguồn nhân lực chất lượng cao",)), id="vi-what-agency-abbreviated"),
+    # "12. Sở Tư pháp" shares a chunk with "11. Sở Thông tin và Truyền thông": its own heading leads.
+    pytest.param(Case(
+        "Sở Tư pháp được giao nhiệm vụ gì trong hội nhập quốc tế?",
+        "997/QĐ-UBND", ("Phần IV", "II", "12", "-1"), ("khoản 12 mục II Phần IV",),
+        quote_has="hệ thống các văn bản pháp quy"), id="vi-what-agency-in-merged-section"),
     pytest.param(Case(
         "Trung tâm logistics được kêu gọi đầu tư ở đâu?",
         "2395/UBND-KTTH", ("2", "2.2", "c"), ("khu vực cảng Dung Quất",), qtype="where"), id="vi-where-lowercase-place"),
@@ -336,6 +341,14 @@ UNANSWERABLE = [
                  id="nodiac-number-of-a-plan-not-loaded"),
     # A person's post in Huế's documents, which name no director.
     pytest.param("Who is the director of Hue's Department of Tourism?", "en", id="en-director-not-named"),
+    # The documents give administrative procedures to other agencies, not to the Department of Justice.
+    pytest.param("Sở Tư pháp phải làm gì về kiểm soát thủ tục hành chính?", "vi", id="vi-task-of-another-agency"),
+    # A figure of a province that issued none of the documents: only a sentence naming it could give it.
+    pytest.param("muc dong gop cua tinh quang nam cho hoi dong vung nam 2018", "vi_nodiac",
+                 id="nodiac-figure-of-another-province"),
+    # "Which hotel": the conference is planned, no hotel is named. "Population": a figure in people.
+    pytest.param("Which hotel hosts the regional investment promotion conference?", "en", id="en-which-hotel"),
+    pytest.param("What is the population of Quang Ngai province?", "en", id="en-population-not-given"),
     # A cited directive's title in passing does not give its targets.
     pytest.param("What targets does Directive 27/CT-TTg set for 2025?", "en", id="en-targets-of-a-cited-directive"),
 ]  # fmt: skip
