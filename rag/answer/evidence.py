@@ -71,8 +71,12 @@ class EvidenceScorer:
         self.phrase_idf = phrase_idf or idf
         self.weights: dict[str, float] = {}  # unigrams and codes
         self.phrases: dict[str, float] = {}  # bigrams
+        # "Theo CV 2395, …": the words naming a document the search is scoped to are not asked of
+        # its sections (every one of them is in that document).
+        scoped_numbers = {c.split("/")[0] for c in scoped_codes or set()}
+        reference = {t for n, words in query.number_words.items() if n in scoped_numbers for t in [n, *words]}
         for tok, w in query.tokens.items():
-            if tok.startswith(("o:", "c:")) or tok in query.expansion_tokens:
+            if tok.startswith(("o:", "c:")) or tok in query.expansion_tokens or tok in reference:
                 continue  # diacritic forms are a ranking bonus; expansions are alternatives, not demands
             if tok in query.soft_tokens and not known(tok):
                 if tok in GENERIC_EN or len(tok) <= 3:
@@ -220,9 +224,9 @@ class EvidenceScorer:
     def _names_agency(self, headings: list[str]) -> bool:
         if not self.query.agencies:
             return False
-        from rag.retrieve.query import expand_inline
+        from rag.retrieve.query import agency_key, expand_inline
 
-        heads = expand_inline(" ".join(fold(" ".join(headings)).lower().split()))
+        heads = agency_key(expand_inline(agency_key(" ".join(headings))))
         return any(a in heads for a in self.query.agencies)
 
     def best_window(self, span: Span, doc_text: str) -> tuple[int, int]:

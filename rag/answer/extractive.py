@@ -20,7 +20,15 @@ from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, Retr
 from rag.documents.labels import citation_label, doc_reference, format_date, nodes_for
 from rag.documents.models import Document, Section, SectionKind
 from rag.retrieve.hybrid import Hit, SearchResult
-from rag.retrieve.query import PERSON, QType, Query, expand_inline, is_generic_capital, named_places
+from rag.retrieve.query import (
+    PERSON,
+    QType,
+    Query,
+    analyze,
+    expand_inline,
+    is_generic_capital,
+    named_places,
+)
 from rag.retrieve.vocab import ENGLISH
 from rag.text.normalize import fold
 from rag.text.tokenize import CODE_RE, code_key
@@ -236,6 +244,28 @@ def _is_one_of(key: str, refs: Sequence[str]) -> bool:
     return any(key == r or key.split("/")[0] == r for r in refs)
 
 
+#: A document named in full: kind, number, date, issuer ("Kế hoạch số 10/KH-UBND ngày 23/01/2018 của
+#: UBND tỉnh Quảng Ngãi", "Nghị quyết 57/NQ-CP của Chính phủ").
+_NAMED_DOCUMENT = re.compile(
+    r"(?:\b(?i:nghị quyết|quyết định|nghị định|chỉ thị|thông tư|công văn|kế hoạch|kết luận|thông báo|luật|"
+    r"nghi quyet|quyet dinh|nghi dinh|chi thi|thong tu|cong van|ke hoach|nq|qđ|qd|cv|kh|resolution|decision|"
+    r"directive|decree|plan|letter)\s+)?(?:(?i:số|so|no\.?)\s*)?"
+    r"(?<![\w/])(?P<code>\d+[a-z]?(?:/[\wĐđ\-]+)+)"
+    r"(?:\s*,?\s*(?i:ngày|ngay|dated|of)\s+\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{2,4})?)?"
+    r"(?:\s+(?i:của|cua|do|of|by)\s+(?i:the\s+)?(?i:ubnd|ủy ban nhân dân|chính phủ|chinh phu|thủ tướng chính phủ|"
+    r"hđnd|hội đồng vùng|government|prime minister)(?:\s+(?i:tỉnh|tinh|thành phố)\s+[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*)*)?)?"
+)
+
+
+def _without_references(text: str, refs: Sequence[str]) -> str:
+    """``text`` without the places where it names one of these documents."""
+
+    def named(m: re.Match[str]) -> str:
+        return " " if _is_one_of(code_key(m.group("code")), refs) else m.group(0)
+
+    return _NAMED_DOCUMENT.sub(named, text)
+
+
 def _cites(text: str, refs: Sequence[str]) -> bool:
     """``text`` cites one of these documents."""
     return any(_is_one_of(code_key(m.group(1)), refs) for m in CODE_RE.finditer(text))
@@ -356,20 +386,29 @@ class ExtractiveAnswerer:
             return self.abstain(base, en, result.hits[:3])  # "which university": none is named
         spans: list[Span] = []
         for rank, h in enumerate(result.hits):
-            if chunk_cov[rank] >= self.t.abstain_coverage * 0.8:
+            # A distribution list names who receives a document, nothing it sets out: "các thành
+            # viên Tổ điều phối (1845/QĐ-UBND)" there does not say who the members are.
+            listed = h.chunk.section_kind == K.DISTRIBUTION and query.qtype not in (
+                QType.DOC_META,
+                QType.WHICH_DOCS,
+            )
+            if chunk_cov[rank] >= self.t.abstain_coverage * 0.8 and not listed:
                 spans.extend(scorer.spans(h.chunk, rank))
         spans.sort(key=lambda s: (-round(s.coverage, 3), s.rank))
         if result.unknown_refs and query.qtype != QType.WHICH_DOCS:
             # "What does Nghị quyết 57/NQ-CP set out": the loaded documents answer only where they
             # speak of it; the rest of a document that implements it is not its content.
             spans = [s for s in spans if _cites(s.text, result.unknown_refs)]
-            # The citation itself is given: what the question asks of that document must be there too.
+            # The citation itself is given: what the question asks of that document, beyond naming
+            # it ("Kế hoạch số 10/KH-UBND ngày 23/01/2018 của UBND tỉnh …"), must be there too.
+            asked = analyze(_without_references(query.question, result.unknown_refs))
             plain = EvidenceScorer(
-                query, self.idf, self.known, scoped_codes | set(result.unknown_refs), self.phrase_idf
+                asked, self.idf, self.known, scoped_codes | set(result.unknown_refs), self.phrase_idf
             )
             # Only what the loaded documents clearly say of it counts: a title in passing ("Chỉ thị
             # 27/CT-TTg về các giải pháp thúc đẩy tăng trưởng") does not give its targets.
-            if not spans or plain.coverage(spans[0].text) < self.threshold(query) * 1.25:
+            said = _without_references(spans[0].text, result.unknown_refs) if spans else ""
+            if not spans or plain.coverage(said) < self.threshold(query):
                 return self._not_loaded(self.abstain(base, en, result.hits[:3]), result.unknown_refs, en)
         if query.post:
             # "Who chairs the steering committee": only a sentence that names the post along with what
@@ -896,8 +935,10 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _not_loaded(answer: Answer, refs: Sequence[str], en: bool) -> Answer:
-        """An abstention that says which named documents are not loaded."""
-        names = ", ".join(r.upper() for r in refs)
+        """An abstention that says which named documents are not loaded, as the question wrote them
+        ("1845/QĐ-UBND", not the folded key)."""
+        typed = {code_key(m.group(1)): m.group(1) for m in CODE_RE.finditer(answer.question.upper())}
+        names = ", ".join(typed.get(r, r.upper()) for r in refs)
         note = f"Document {names} is not loaded." if en else f"Văn bản {names} chưa được nạp."
         lines = answer.answer.split("\n")
         return answer.model_copy(update={"answer": "\n".join([lines[0], note, *lines[1:]])})

@@ -64,6 +64,7 @@ class Query:
     dense_text: str = ""
     doc_refs: list[str] = field(default_factory=list)  # full code keys ("2395/ubnd-ktth")
     doc_numbers: list[str] = field(default_factory=list)  # bare numbers ("2395") with a type word
+    number_words: dict[str, list[str]] = field(default_factory=dict)  # "2395" → ["cv"]: the reference's words
     terms: list[str] = field(default_factory=list)  # folded content words, for locating answers
     translations: list[str] = field(default_factory=list)  # Vietnamese phrases an English question maps to
     soft_tokens: set[str] = field(default_factory=set)  # untranslated English words: retrieval hints only
@@ -126,11 +127,13 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "recipients",
-        r"\b(kinh gui|gui (cho|den|toi) (nhung )?(ai|don vi|co quan|noi)|gui cho ai|noi nhan|sent to|addressed to|recipient|received|receives|who (was|is) it (sent|addressed)|(sent|addressed) to whom)",
+        r"\b(kinh gui|gui (cho |den |toi )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|sent to|addressed to|recipient|received|receives|who (was|is) it (sent|addressed)|(sent|addressed) to whom)",
     ),
     (
         "legal_basis",
-        r"\b(can cu|co so phap ly|legal basis|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
+        r"^(?:cong van|cv|ke hoach|kh|quyet dinh|qd)\s*(?:so\s*)?\d+(?![\w/])\s+(?:duoc ban hanh de\s+)?"
+        r"(?:thuc hien|trien khai|cu the hoa) (?:nghi quyet|quyet dinh|chi thi|ket luan|van ban|chuong trinh) nao"
+        r"|\b(can cu|co so phap ly|legal basis|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
     ),
     (
         "issuer",
@@ -366,7 +369,9 @@ AGENCY_NAMES: tuple[str, ...] = tuple(
     sorted(
         {
             *(
-                "so " + fold(x).lower()
+                # A department ("Sở") and the ministry of the same field ("Bộ") are different bodies.
+                kind + " " + agency_key(x)
+                for kind in ("so", "bo")
                 for x in (
                     "Kế hoạch và Đầu tư",
                     "Tài chính",
@@ -388,8 +393,24 @@ AGENCY_NAMES: tuple[str, ...] = tuple(
                     "Ngoại vụ",
                     "Du lịch",
                     "Văn hóa và Thể thao",
+                    "Nông nghiệp và Môi trường",  # the names departments took in the 2025 mergers
+                    "Dân tộc và Tôn giáo",
                 )
             ),
+            "tinh doan",
+            "doan thanh nien",
+            "hoi lien hiep phu nu",
+            "hoi nong dan",
+            "hoi cuu chien binh",
+            "mat tran to quoc",
+            "thanh tra tinh",
+            "kho bac nha nuoc",
+            "cuc thue",
+            "cuc hai quan",
+            "ban dan toc",
+            "bo ngoai giao",
+            "bo quoc phong",
+            "bo cong an",
             "cong an tinh",
             "bo chi huy quan su",
             "bo chi huy bo doi bien phong",
@@ -533,7 +554,10 @@ def _is_stop(word: str, stop_diacritic: frozenset[str] | None) -> bool:
 
 _VI_ASKING = re.compile(
     r"\b(?:bao lâu|bao lau|bao nhiêu lâu|bao nhieu lau|mấy lần|may lan|bao nhiêu lần|bao nhieu lan|"
-    r"một lần|mot lan|1 lần|1 lan)\b",
+    r"một lần|mot lan|1 lần|1 lan|"
+    # "… khác nhau thế nào", "có gì giống nhau": a comparison asked of what follows or precedes
+    r"(?:có gì |co gi )?(?:khác nhau|khac nhau|giống nhau|giong nhau)(?: (?:thế nào|the nao|ra sao|ở điểm nào|o diem nao))?"
+    r"|so sánh|so sanh)\b",
     re.IGNORECASE,
 )
 #: "Những văn bản nào …", "which documents …": the documents asked for, not what they are about.
@@ -757,6 +781,8 @@ def analyze(question: str) -> Query:
     # Codes typed in lower case ("1537/qd-ubnd") are codes too.
     q.doc_refs = list(dict.fromkeys(code_key(m.group(1)) for m in CODE_RE.finditer(text.upper())))
     q.doc_numbers = [m.group(1) for m in _DOC_NUMBER.finditer(folded)]
+    for m in _DOC_NUMBER.finditer(folded):
+        q.number_words.setdefault(m.group(1), []).extend(re.findall(r"[a-z]+", m.group(0)))
 
     weights: dict[str, float] = {}
 

@@ -109,6 +109,16 @@ CASES = [
     pytest.param(Case(
         "Sở LĐTB&XH Thừa Thiên Huế chủ trì xây dựng cơ sở dữ liệu gì?",
         "350/QĐ-UBND", ("II", "9", "-3"), ("nguồn nhân lực chất lượng cao",)), id="vi-what-agency-abbreviated"),
+    # The document the question is scoped to by "CV 2395" is no word its sections must contain.
+    pytest.param(Case(
+        "Theo công văn 2395, Sở TTTT Quảng Ngãi phải làm những việc gì?",
+        "2395/UBND-KTTH", ("2", "2.7", "a"), ("mục 2.7",)), id="vi-what-scoped-by-abbreviated-type"),
+    pytest.param(Case(
+        "ke hoach 39 gui nhung co quan nao", "39/KH-UBND", ("Nơi nhận",), ("Hội đồng Vùng",),
+        lang="vi_nodiac", qtype="doc_meta"), id="nodiac-recipients"),
+    pytest.param(Case(
+        "Kế hoạch 39 thực hiện nghị quyết nào của Hội đồng Vùng?", "39/KH-UBND", ("Mở đầu",), ("87/NQ-HĐV",),
+        qtype="doc_meta"), id="vi-what-a-plan-implements"),
     # "12. Sở Tư pháp" shares a chunk with "11. Sở Thông tin và Truyền thông": its own heading leads.
     pytest.param(Case(
         "Sở Tư pháp được giao nhiệm vụ gì trong hội nhập quốc tế?",
@@ -349,6 +359,8 @@ UNANSWERABLE = [
     # "Which hotel": the conference is planned, no hotel is named. "Population": a figure in people.
     pytest.param("Which hotel hosts the regional investment promotion conference?", "en", id="en-which-hotel"),
     pytest.param("What is the population of Quang Ngai province?", "en", id="en-population-not-given"),
+    # An organisation no document gives a task to ("đoàn" alone is in "đoàn ra, đoàn vào").
+    pytest.param("tinh doan quang ngai duoc giao viec gi", "vi_nodiac", id="nodiac-organisation-not-named"),
     # A cited directive's title in passing does not give its targets.
     pytest.param("What targets does Directive 27/CT-TTg set for 2025?", "en", id="en-targets-of-a-cited-directive"),
 ]  # fmt: skip
@@ -373,6 +385,11 @@ UNANSWERABLE = [
         ("What does Quang Nam province ask its transport department to do for regional linkage?",
          "No document issued by Quảng Nam is loaded."),
         ("van ban nao ban hanh nam 2019", "Không có văn bản nào đã nạp được ban hành trong thời gian đó."),
+        # A document only cited: naming it in full ("… năm 2018 của tỉnh") is not asking about its content.
+        ("Kế hoạch 10/KH-UBND năm 2018 của tỉnh có những nội dung chính gì?", "Văn bản 10/KH-UBND chưa được nạp."),
+        # A distribution list names the team's members as recipients; it does not say who they are.
+        ("Các thành viên Tổ điều phối phát triển vùng của tỉnh theo Quyết định 1845/QĐ-UBND là những ai?",
+         "Văn bản 1845/QĐ-UBND chưa được nạp."),
     ],
 )  # fmt: skip
 def test_abstains_and_says_why(question: str, says: str, chain: AnswerChain) -> None:
