@@ -26,6 +26,12 @@ MAX_QUOTE = 600
 _LOCAL_HEADING = re.compile(r"(?m)^(?:\d+(?:\.\d+)*\.?|[IVX]+\.|[a-zđ]\))[ \t]+[^\n.;:]{2,120}:?$")
 
 
+def _number_in(n: str, present: set[str]) -> bool:
+    """``n`` ("6", "2,5") is among the tokens, written in any of the usual ways ("06", "2.5")."""
+    forms = {n, n.replace(",", "."), n.replace(".", ","), n.lstrip("0") or "0", "0" + n}
+    return bool(forms & present)
+
+
 def untranslated_weight(word: str) -> float:
     """Share of a full concept an untranslated English word counts for: 1 for rare words (Zipf
     ≤ 3.5), falling to 0.1 for everyday ones (Zipf ≥ 5.5)."""
@@ -180,10 +186,13 @@ class EvidenceScorer:
                 cov = uni * (0.7 + 0.3 * phr)
             else:
                 cov = uni
-        missing_numbers = [
-            n for n in self.query.numbers if n not in present and n.replace(",", ".") not in present
-        ]
-        return cov * (0.5 if missing_numbers else 1.0)
+        missing = [n for n in self.query.numbers if not _number_in(n, present)]
+        if any(not re.fullmatch(r"(19|20)\d\d", n) for n in missing):
+            # "Level-4 services" over a sentence on level-3 ones: the figure that qualifies what is
+            # asked is missing, so the sentence speaks of something else.
+            return cov * 0.4
+        # A year may date the document rather than what the sentence says ("the 2018 plan").
+        return cov * (0.5 if missing else 1.0)
 
     def spans(self, chunk: Chunk, rank: int) -> list[Span]:
         """Sentences / list items of a chunk, with their coverage."""

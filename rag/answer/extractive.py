@@ -398,7 +398,16 @@ class ExtractiveAnswerer:
         if result.unknown_refs and query.qtype != QType.WHICH_DOCS:
             # "What does Nghị quyết 57/NQ-CP set out": the loaded documents answer only where they
             # speak of it; the rest of a document that implements it is not its content.
-            spans = [s for s in spans if _cites(s.text, result.unknown_refs)]
+            # "Ở Quảng Ngãi, cơ quan nào … theo Nghị quyết 57/NQ-CP": what a loaded document of the
+            # place asked about does to implement it is its own content.
+            implementing = {
+                d
+                for d in result.place_docs
+                if (doc := self.document(d)) and _cites(doc.text, result.unknown_refs)
+            }
+            spans = [
+                s for s in spans if _cites(s.text, result.unknown_refs) or s.chunk.doc_id in implementing
+            ]
             # The citation itself is given: what the question asks of that document, beyond naming
             # it ("Kế hoạch số 10/KH-UBND ngày 23/01/2018 của UBND tỉnh …"), must be there too.
             asked = analyze(_without_references(query.question, result.unknown_refs))
@@ -408,7 +417,12 @@ class ExtractiveAnswerer:
             # Only what the loaded documents clearly say of it counts: a title in passing ("Chỉ thị
             # 27/CT-TTg về các giải pháp thúc đẩy tăng trưởng") does not give its targets.
             said = _without_references(spans[0].text, result.unknown_refs) if spans else ""
-            if not spans or plain.coverage(said) < self.threshold(query):
+            local = (
+                bool(spans)
+                and spans[0].chunk.doc_id in implementing
+                and not _cites(spans[0].text, result.unknown_refs)
+            )
+            if not spans or (not local and plain.coverage(said) < self.threshold(query)):
                 return self._not_loaded(self.abstain(base, en, result.hits[:3]), result.unknown_refs, en)
         if query.post:
             # "Who chairs the steering committee": only a sentence that names the post along with what

@@ -302,11 +302,34 @@ _RAW_WORD = re.compile(r"[\w&\-]+", re.UNICODE)
 def abbreviations_in(text: str) -> dict[str, tuple[str, ...]]:
     """Abbreviations used in ``text`` (folded key → long forms)."""
     found: dict[str, tuple[str, ...]] = {}
+    prev = ""
     for raw in _RAW_WORD.findall(text):
         key = fold(raw).lower()
         if key in _ABBR_FOLDED and (raw.isupper() or (len(key) >= 3 and key not in _COMMON_VI)):
             found[key] = _ABBR_FOLDED[key]
+        elif (prev, key) in _AFTER_HEAD:
+            # Typed in lower case on a phone: "sở ct", "cụm cn" are abbreviations only after their head.
+            found[key] = _AFTER_HEAD[(prev, key)]
+        prev = key
     return found
+
+
+#: Short abbreviations that are words of their own unless a head word comes first ("sở ct").
+_AFTER_HEAD: dict[tuple[str, str], tuple[str, ...]] = {
+    **{
+        ("so", k): v
+        for k, v in (
+            ("ct", ("Công Thương",)),
+            ("xd", ("Xây dựng",)),
+            ("nv", ("Nội vụ",)),
+            ("tp", ("Tư pháp",)),
+            ("yt", ("Y tế",)),
+            ("tc", ("Tài chính",)),
+            ("tt", ("Thông tin và Truyền thông",)),
+        )
+    },  # fmt: skip
+    **{(head, "cn"): ("công nghiệp",) for head in ("cum", "khu", "nganh", "phat", "trien")},
+}
 
 
 def expand_inline(folded: str) -> str:
@@ -597,7 +620,7 @@ _LIST_PATTERN = (
     r"tasks? (of|for|assigned))"
 )
 _TASK_FRAMING = ("giao", "việc", "nhiệm vụ", "làm", "yêu cầu", "đề nghị", "tasked", "asked")
-_TIME_FRAMING = ("kéo dài", "thời gian", "khi nào", "bao giờ", "lúc nào")
+_TIME_FRAMING = ("kéo dài", "thời gian", "khi nào", "bao giờ", "lúc nào", "hạn", "thời hạn", "hạn chót")
 _WHO_FRAMING = (
     "chịu trách nhiệm",
     "trách nhiệm",

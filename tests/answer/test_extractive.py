@@ -113,6 +113,14 @@ CASES = [
     pytest.param(Case(
         "Theo công văn 2395, Sở TTTT Quảng Ngãi phải làm những việc gì?",
         "2395/UBND-KTTH", ("2", "2.7", "a"), ("mục 2.7",)), id="vi-what-scoped-by-abbreviated-type"),
+    # Phone typing: "cụm cn", "sở ct" are abbreviations after their head words; "hạn" frames a deadline.
+    pytest.param(Case(
+        "han ubnd huyen nop ho so mo rong cum cn cho so ct", "25/QĐ-UBND", ("B", "I", "14", "-3"), ("30/6/2014",),
+        lang="vi_nodiac"), id="nodiac-short-abbreviations-after-head"),
+    # Under a resolution that is not loaded, what the loaded letter of the province asked about does.
+    pytest.param(Case(
+        "Tại Quảng Ngãi, đơn vị nào theo dõi, đôn đốc việc thực hiện Nghị quyết 57/NQ-CP về liên kết vùng?",
+        "2395/UBND-KTTH", ("Đoạn kết",), ("Sở Kế hoạch và Đầu tư",), qtype="who"), id="vi-who-implements-a-cited-resolution"),
     pytest.param(Case(
         "ke hoach 39 gui nhung co quan nao", "39/KH-UBND", ("Nơi nhận",), ("Hội đồng Vùng",),
         lang="vi_nodiac", qtype="doc_meta"), id="nodiac-recipients"),
@@ -361,6 +369,9 @@ UNANSWERABLE = [
     pytest.param("What is the population of Quang Ngai province?", "en", id="en-population-not-given"),
     # An organisation no document gives a task to ("đoàn" alone is in "đoàn ra, đoàn vào").
     pytest.param("tinh doan quang ngai duoc giao viec gi", "vi_nodiac", id="nodiac-organisation-not-named"),
+    # The services the 2014 plan has built are level 3: a figure qualifying what is asked is missing.
+    pytest.param("How many level-4 online public services did Quang Ngai plan for 2014?", "en",
+                 id="en-qualifying-figure-missing"),
     # A cited directive's title in passing does not give its targets.
     pytest.param("What targets does Directive 27/CT-TTg set for 2025?", "en", id="en-targets-of-a-cited-directive"),
 ]  # fmt: skip
