@@ -327,7 +327,7 @@ _AFTER_HEAD: dict[tuple[str, str], tuple[str, ...]] = {
             ("tc", ("Tài chính",)),
             ("tt", ("Thông tin và Truyền thông",)),
         )
-    },  # fmt: skip
+    },
     **{(head, "cn"): ("công nghiệp",) for head in ("cum", "khu", "nganh", "phat", "trien")},
 }
 
