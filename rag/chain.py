@@ -74,6 +74,7 @@ class AnswerChain(Runnable[ChainInput, Answer]):
             idf=(gen.lexical.idf if gen is not None else (lambda _t: 1.0)),
             known=(gen.lexical.known if gen is not None else (lambda _t: True)),
             phrase_idf=(gen.lexical.any_idf if gen is not None else None),
+            in_corpus=(gen.lexical.has if gen is not None else None),
         )
 
     def _extractive(self, query: Query, result: SearchResult) -> Answer:

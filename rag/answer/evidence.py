@@ -112,6 +112,7 @@ class EvidenceScorer:
         # A concept weighs what its most specific translation weighs; a looser, commoner translation
         # ("quản lý" for "control", beside "kiểm soát") earns part of that.
         self.concepts: list[tuple[float, list[list[str]]]] = []
+        self.translated: list[list[list[str]]] = []  # the translated concepts' exact tokens
         self.alt_share: dict[tuple[str, ...], float] = {}
         if query.concepts:
             for alts in query.concepts:
@@ -119,6 +120,7 @@ class EvidenceScorer:
                 toks = [t for t in toks if t]
                 if not toks:
                     continue
+                self.translated.append(toks)
                 rarities = [self._specificity(alt) for alt in toks]
                 rarity = max(rarities)
                 for alt, r in zip(toks, rarities, strict=True):
@@ -134,6 +136,15 @@ class EvidenceScorer:
                 self.concepts.append((idf(name) * untranslated_weight(name), [[name]]))
             for name in query.names:
                 self.concepts.append((max(idf(t) for t in name.split()), [name.split()]))
+
+    def absent_concept(self, in_corpus: Callable[[str], bool]) -> bool:
+        """An English question names something no loaded document says in any of its translations
+        ("offshore wind" → "điện gió ngoài khơi"): nothing can answer it."""
+        # Figures are not indexed in word pairs ("dưới 03 tháng"): only words decide.
+        return any(
+            not any(all(in_corpus(t) for t in alt if not any(c.isdigit() for c in t)) for alt in alts)
+            for alts in self.translated
+        )
 
     def _specificity(self, alt: list[str]) -> float:
         """How rare a translated phrase is: its rarest word pair ('xuất nhập cảnh' is rarer than

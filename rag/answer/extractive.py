@@ -326,11 +326,13 @@ class ExtractiveAnswerer:
         thresholds: Thresholds | None = None,
         known: Callable[[str], bool] = lambda _t: True,
         phrase_idf: Callable[[str], float] | None = None,
+        in_corpus: Callable[[str], bool] | None = None,
     ) -> None:
         self.document = document
         self.idf = idf
         self.phrase_idf = phrase_idf
         self.known = known
+        self.in_corpus = in_corpus
         self.t = thresholds or Thresholds()
 
     # --- entry -----------------------------------------------------------------------------
@@ -379,6 +381,9 @@ class ExtractiveAnswerer:
         scorer = EvidenceScorer(query, self.idf, self.known, scoped_codes, self.phrase_idf)
         chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
         if self.support(scorer, result, chunk_cov) < self.threshold(query):
+            return self.abstain(base, en, result.hits[:3])
+        if self.in_corpus is not None and scorer.absent_concept(self.in_corpus):
+            # "Offshore wind", "semiconductors": no loaded document ever says it.
             return self.abstain(base, en, result.hits[:3])
         if query.agencies and query.qtype != QType.WHICH_DOCS and not self._agency_present(query, result):
             return self.abstain(base, en, result.hits[:3])

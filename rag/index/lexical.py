@@ -33,6 +33,10 @@ class LexicalIndex:
     def known(self, token: str) -> bool:
         return token in self.df
 
+    def has(self, token: str) -> bool:
+        """Some chunk holds ``token`` (a unigram, a bigram "ban_dan" or a diacritic form "o:gió")."""
+        return token in self.df or self.chunk_count(token) > 0
+
     def idf(self, token: str) -> float:
         """Inverse document frequency of a folded unigram (unknown tokens count as rare)."""
         return self._idf(self.df.get(token, 0))

@@ -410,9 +410,9 @@ _DOCUMENTS: dict[str, tuple[str, ...]] = {
     "resolution": ("nghị quyết",),
     "sent": ("gửi",),
     "sign": ("ký",),
-    "signatory": ("người ký",),
+    "signatory": ("người ký", "ký"),
     "signed": ("ký",),
-    "signer": ("người ký",),
+    "signer": ("người ký", "ký"),
     "special mechanisms": ("cơ chế, chính sách đặc thù", "cơ chế tài chính đặc thù"),
     "submit": ("trình",),
     "submitted": ("trình",),
@@ -885,6 +885,16 @@ _INDUSTRY_ENERGY: dict[str, tuple[str, ...]] = {
     "textile and garment": ("dệt may",),
     "thermal power plant": ("Nhà máy Nhiệt điện",),
     "unfired building materials": ("vật liệu không nung",),
+    # Subjects users ask about that the documents may lack: translated, their absence counts.
+    "wind": ("gió",),
+    "wind power": ("điện gió",),
+    "wind farm": ("điện gió",),
+    "offshore": ("ngoài khơi",),
+    "nuclear": ("hạt nhân",),
+    "hydrogen": ("hydro", "hiđrô"),
+    "semiconductor": ("bán dẫn",),
+    "semiconductors": ("bán dẫn",),
+    "electric vehicles": ("xe điện",),
 }
 
 # Transport, ports, utilities, construction works.
@@ -1359,7 +1369,7 @@ _GENERAL_QUESTIONS: dict[str, tuple[str, ...]] = {
     "arrested": ("bắt giữ",),
     "attending": ("tham dự",),
     "attracting": ("thu hút",),
-    "behalf": ("thay mặt",),
+    "behalf": ("thay mặt", "TM", "KT"),
     "boat": ("tàu thuyền",),
     "boats": ("tàu thuyền",),
     "bodies": ("cơ quan",),

@@ -73,3 +73,22 @@ def test_a_merged_sibling_heading_is_the_context_of_the_items_below_it(ingested:
     other = spans["- Đẩy mạnh công tác thông tin đối ngoại."]
     assert own.agency and not other.agency
     assert own.coverage > other.coverage + 0.1
+
+
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("Is there a plan for semiconductor factories in Dung Quat?", True),  # "bán dẫn": never said
+        ("What does Quang Ngai plan for offshore wind power?", True),  # "gió" is not "giờ"
+        ("What does the 2014 plan say about solar power?", False),  # "điện pin mặt trời" is there
+        ("How many workers get short-term vocational training?", False),  # "dưới 03 tháng": figures aside
+    ],
+)
+def test_an_english_subject_no_document_says_is_absent(
+    ingested: Ingested, question: str, absent: bool
+) -> None:
+    gen = ingested.app.generation()
+    assert gen is not None
+    lexical = gen.lexical
+    scorer = EvidenceScorer(analyze(question), lexical.idf, lexical.known, None, lexical.any_idf)
+    assert scorer.absent_concept(lexical.has) is absent

@@ -372,6 +372,7 @@ UNANSWERABLE = [
     # The services the 2014 plan has built are level 3: a figure qualifying what is asked is missing.
     pytest.param("How many level-4 online public services did Quang Ngai plan for 2014?", "en",
                  id="en-qualifying-figure-missing"),
+    pytest.param("Does the province plan any semiconductor factories in Dung Quat?", "en", id="en-subject-never-said"),
     # A cited directive's title in passing does not give its targets.
     pytest.param("What targets does Directive 27/CT-TTg set for 2025?", "en", id="en-targets-of-a-cited-directive"),
 ]  # fmt: skip
