@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.documents.models import Chunk
@@ -71,6 +71,7 @@ class EvidenceScorer:
         known: Callable[[str], bool] = lambda _t: True,
         scoped_codes: set[str] | None = None,
         phrase_idf: Callable[[str], float] | None = None,
+        document_years: Sequence[str] = (),
     ) -> None:
         self.query = query
         self.idf = idf
@@ -105,6 +106,12 @@ class EvidenceScorer:
             # (then every section of it carries the code in its context).
             if tok.startswith("c:") and tok[2:] not in (scoped_codes or set()):
                 self.weights[tok] = w * 8.0
+        # "Sở LĐTBXH của Quảng Ngãi (2022) và của Thừa Thiên Huế (2021)": each place's document
+        # answers its part; neither must name the other place, nor the year of the other's document.
+        self.loose_years: set[str] = set(document_years) if len(query.places) >= 2 else set()
+        if len(query.places) >= 2:
+            for t in [t for place in query.places for t in place.split()] + list(self.loose_years):
+                self.weights.pop(t, None)
         self.total = sum(self.weights.values()) or 1.0
         self.phrase_total = sum(self.phrases.values())
 
@@ -197,7 +204,7 @@ class EvidenceScorer:
                 cov = uni * (0.7 + 0.3 * phr)
             else:
                 cov = uni
-        missing = [n for n in self.query.numbers if not _number_in(n, present)]
+        missing = [n for n in self.query.numbers if not _number_in(n, present) and n not in self.loose_years]
         if any(not re.fullmatch(r"(19|20)\d\d", n) for n in missing):
             # "Level-4 services" over a sentence on level-3 ones: the figure that qualifies what is
             # asked is missing, so the sentence speaks of something else.

@@ -233,6 +233,10 @@ def _names_post_of(text: str, query: Query) -> bool:
     return False
 
 
+_OCCURS = r"\b(dien ra|to chuc (vao|luc|ngay)|khai mac|take place|takes place|taking place|be held|is held|was held|happen)"
+_DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
+
+
 def _names_places(span: Span, places: Sequence[str]) -> bool:
     """The sentence or its headings name every one of ``places`` (canonical folded names)."""
     said = set(named_places(expand_inline(fold(" ".join([*span.chunk.headings, span.text])).lower())))
@@ -378,7 +382,9 @@ class ExtractiveAnswerer:
             for d in (self.document(i) for i in result.scoped_docs)
             if d and d.cite_number
         }
-        scorer = EvidenceScorer(query, self.idf, self.known, scoped_codes, self.phrase_idf)
+        scorer = EvidenceScorer(
+            query, self.idf, self.known, scoped_codes, self.phrase_idf, result.document_years
+        )
         chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
         if self.support(scorer, result, chunk_cov) < self.threshold(query):
             return self.abstain(base, en, result.hits[:3])
@@ -473,7 +479,10 @@ class ExtractiveAnswerer:
                 # Its best sentence may carry half of a two-document question, as other sections do.
                 if not spans or spans[0].base < self.threshold(query) * 0.8:
                     return self.abstain(base, en, result.hits[:3])
-            text, cites = self._what(query, spans, scorer)
+            if len(query.places) >= 2:
+                text, cites = self._what_per_place(query, spans, scorer)
+            else:
+                text, cites = self._what(query, spans, scorer)
         return base.model_copy(update={"answer": text, "citations": cites})
 
     @staticmethod
@@ -664,6 +673,10 @@ class ExtractiveAnswerer:
         role = {QType.WHEN: ("deadline", "time"), QType.WHERE: ("place",), QType.HOW_MUCH: ("budget",)}[
             query.qtype
         ]
+        # "When does the workshop take place": when it happens, not the deadline of its report.
+        occurs = query.qtype == QType.WHEN and re.search(_OCCURS, fold(query.question).lower()) is not None
+        if occurs:
+            role = ("time", "deadline")
         top = spans[0].coverage
         # A year no loaded document was issued in is what the figure must be about ("exports in
         # 2016"); a document's own year may only name the document ("Quảng Ngãi's 2018 plan").
@@ -678,12 +691,16 @@ class ExtractiveAnswerer:
             value = None
             if chain and chain[-1].kind == K.TABLE_ROW and chain[-1].roles:
                 value = next((chain[-1].roles[r] for r in role if r in chain[-1].roles), None)
+                if value is not None and query.time_kind == "date" and not pattern.search(value):
+                    continue  # "on which day": the row gives a month
             value_at: int | None = None
             if value is None:
                 value = None
                 for m in pattern.finditer(span.text):
                     if _inside(m.start(), cited):
                         continue  # the date of a cited decision is not when the task happens
+                    if occurs and _DEADLINE_BEFORE.search(span.text[max(0, m.start() - 15) : m.start()]):
+                        continue
                     found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
                     if query.qtype != QType.HOW_MUCH or unit_matches(query, found):
                         value, value_at = found, m.start()
@@ -717,9 +734,29 @@ class ExtractiveAnswerer:
         own = " ".join([span.text, *span.chunk.headings, (doc.title or "") if doc else ""])
         return all(mentions_year(own, y) for y in years)
 
-    def _what(self, query: Query, spans: list[Span], scorer: EvidenceScorer) -> tuple[str, list[Citation]]:
-        en = query.lang == "en"
+    def _what_per_place(
+        self, query: Query, spans: list[Span], scorer: EvidenceScorer
+    ) -> tuple[str, list[Citation]]:
+        """ "Sở LĐTBXH của Quảng Ngãi và của Thừa Thiên Huế được giao gì": each named place's own
+        documents answer for it, one part per place that has an answer."""
+        parts: list[str] = []
         cites: list[Citation] = []
+        for place in query.places:
+            own = [s for s in spans if place in self._issuer_places(s.chunk.doc_id)]
+            if own and own[0].base >= self.threshold(query) * 0.8:
+                text, cites = self._what(query, own, scorer, cites)
+                parts.append(text)
+        return ("\n\n".join(parts), cites) if parts else self._what(query, spans, scorer)
+
+    def _issuer_places(self, doc_id: str) -> list[str]:
+        doc = self.document(doc_id)
+        return named_places(fold(doc.issuer or "").lower()) if doc else []
+
+    def _what(
+        self, query: Query, spans: list[Span], scorer: EvidenceScorer, cites: list[Citation] | None = None
+    ) -> tuple[str, list[Citation]]:
+        en = query.lang == "en"
+        cites = list(cites or [])
         lines: list[str] = []
         first = spans[0]
         section = self._section_items(first, scorer, list_question=query.asks_list)

@@ -127,7 +127,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "recipients",
-        r"\b(kinh gui|gui (cho |den |toi )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|sent to|addressed to|recipient|received|receives|who (was|is) it (sent|addressed)|(sent|addressed) to whom)",
+        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|sent to|addressed to|recipient|received|receives|who (was|is) it (sent|addressed)|(sent|addressed) to whom)",
     ),
     (
         "legal_basis",
@@ -302,16 +302,33 @@ _RAW_WORD = re.compile(r"[\w&\-]+", re.UNICODE)
 def abbreviations_in(text: str) -> dict[str, tuple[str, ...]]:
     """Abbreviations used in ``text`` (folded key → long forms)."""
     found: dict[str, tuple[str, ...]] = {}
-    prev = ""
-    for raw in _RAW_WORD.findall(text):
-        key = fold(raw).lower()
+    raws = _RAW_WORD.findall(text)
+    keys = [fold(r).lower() for r in raws]
+    for i, (raw, key) in enumerate(zip(raws, keys, strict=True)):
+        prev = keys[i - 1] if i else ""
+        nxt = keys[i + 1] if i + 1 < len(keys) else ""
         if key in _ABBR_FOLDED and (raw.isupper() or (len(key) >= 3 and key not in _COMMON_VI)):
             found[key] = _ABBR_FOLDED[key]
         elif (prev, key) in _AFTER_HEAD:
             # Typed in lower case on a phone: "sở ct", "cụm cn" are abbreviations only after their head.
             found[key] = _AFTER_HEAD[(prev, key)]
-        prev = key
+        elif key in _DOC_KIND_SHORT and (
+            nxt[:1].isdigit() or nxt in ("so", "nao") or prev in ("theo", "trong", "tai")
+        ):
+            # "cv 2395", "theo nd nao", "trong kh …": a kind of document.
+            found[key] = _DOC_KIND_SHORT[key]
     return found
+
+
+_DOC_KIND_SHORT: dict[str, tuple[str, ...]] = {
+    "cv": ("công văn",),
+    "kh": ("kế hoạch",),
+    "qd": ("quyết định",),
+    "nd": ("nghị định",),
+    "nq": ("nghị quyết",),
+    "bc": ("báo cáo",),
+    "tb": ("thông báo",),
+}
 
 
 #: Short abbreviations that are words of their own unless a head word comes first ("sở ct").
@@ -605,7 +622,7 @@ _TIME_KINDS: tuple[tuple[str, str], ...] = (
     ),
     ("quarter", r"\b(quy (may|nao)|which quarter|what quarter)"),
     ("month", r"\b(thang (may|nao)|which month|what month)"),
-    ("period", r"\b(tu nam nao den nam nao|giai doan nao|keo dai|which period|what period|from when)"),
+    ("period", r"\b(tu nam nao (den|toi) nam nao|giai doan nao|keo dai|which period|what period|from when)"),
     ("year", r"\b(nam nao|nam may|nam bao nhieu|which year|what year|in what year)"),
 )
 _EN_FRAME = frozenset(

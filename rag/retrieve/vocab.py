@@ -98,6 +98,9 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     # Left out: BOT (folds to "bot" = "bột"), NGO ("ngô", "ngõ"), CV (chuyên viên / công văn),
     # LĐ (lãnh đạo / lao động), KT (ký thay / kinh tế), CPI (a typo for PCI in QĐ 25).
     "AEC": ("Cộng đồng kinh tế ASEAN",),
+    "LĐLĐ": ("Liên đoàn Lao động",),
+    "CTy": ("công ty",),  # "cty", as typed on a phone
+    "QTế": ("quốc tế",),  # "qte"
     "CNVC-LĐ": ("công nhân, viên chức, lao động",),
     "CNVCLĐ": ("công nhân, viên chức, lao động",),
     "CSDL": ("cơ sở dữ liệu",),
@@ -1491,7 +1494,8 @@ ENGLISH: dict[str, tuple[str, ...]] = {key: phrases for topic in _TOPICS for key
 #: Question words that carry no content (folded): they must not drive lexical matching.
 QUESTION_WORDS_VI = frozenset(
     "ai gi nao bao nhieu khong co duoc la cua cac nhung trong ve cho the nhu voi va hay "
-    "khi dau o chua da se phai can nay do thi ma hoi biet xin vui long nhac neu deu gom hay may phan tram".split()
+    "khi dau o chua da se phai can nay do thi ma hoi biet xin vui long nhac neu deu gom hay may phan tram "
+    "vao len toi".split()
 )
 QUESTION_WORDS_EN = frozenset(
     "who whom whose what which when where why how is are was were be been the a an of for to in on at by "
@@ -1552,6 +1556,7 @@ PROVINCES: dict[str, str] = {
         ).split("|")
         if name
     },
+    "hue": "thua thien hue",  # the province became Huế city in 2025: one place, documents under either name
     "danang": "da nang",
     "hanoi": "ha noi",
     "saigon": "ho chi minh",

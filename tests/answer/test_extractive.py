@@ -122,6 +122,19 @@ CASES = [
         "Tại Quảng Ngãi, đơn vị nào theo dõi, đôn đốc việc thực hiện Nghị quyết 57/NQ-CP về liên kết vùng?",
         "2395/UBND-KTTH", ("Đoạn kết",), ("Sở Kế hoạch và Đầu tư",), qtype="who"), id="vi-who-implements-a-cited-resolution"),
     pytest.param(Case(
+        "ldld tinh to chuc thang cong nhan vao quy may", "25/QĐ-UBND", ("B", "I", "13", "-1"), ("Quý II/2014",),
+        lang="vi_nodiac", qtype="when"), id="nodiac-abbreviated-trade-union"),
+    pytest.param(Case(
+        "chien luoc hoi nhap qte cua tinh giai doan 1 tu nam nao toi nam nao", "997/QĐ-UBND",
+        ("Phần IV", "I", "-1"), ("2016-2020",), lang="vi_nodiac", qtype="when"), id="nodiac-period-from-to"),
+    # The workshop's report is due before 31/5/2018; the workshop itself is only given a month.
+    pytest.param(Case(
+        "Hạn báo cáo về hội thảo đường bộ ven biển năm 2018 là khi nào?", "39/KH-UBND", ("Phụ lục", "3"),
+        ("31/5/2018",), qtype="when"), id="vi-when-report-deadline-in-a-row"),
+    pytest.param(Case(
+        "Công văn 2395 được gửi báo cáo lên những cơ quan trung ương nào?", "2395/UBND-KTTH", ("Nơi nhận",),
+        ("Bộ Kế hoạch và Đầu tư",), qtype="doc_meta"), id="vi-sent-to-for-report"),
+    pytest.param(Case(
         "ke hoach 39 gui nhung co quan nao", "39/KH-UBND", ("Nơi nhận",), ("Hội đồng Vùng",),
         lang="vi_nodiac", qtype="doc_meta"), id="nodiac-recipients"),
     pytest.param(Case(
@@ -373,6 +386,7 @@ UNANSWERABLE = [
     pytest.param("How many level-4 online public services did Quang Ngai plan for 2014?", "en",
                  id="en-qualifying-figure-missing"),
     pytest.param("Does the province plan any semiconductor factories in Dung Quat?", "en", id="en-subject-never-said"),
+    pytest.param("Hội thảo đường bộ ven biển năm 2018 diễn ra vào ngày nào?", "vi", id="vi-day-asked-month-given"),
     # A cited directive's title in passing does not give its targets.
     pytest.param("What targets does Directive 27/CT-TTg set for 2025?", "en", id="en-targets-of-a-cited-directive"),
 ]  # fmt: skip
@@ -558,3 +572,15 @@ def test_agency_present_accepts_every_spelling_of_an_abbreviated_agency(app: App
 )
 def test_mentions_year(text: str, year: str, ok: bool) -> None:
     assert mentions_year(text, year) is ok
+
+
+def test_each_named_place_is_answered_from_its_own_documents(chain: AnswerChain, app: App) -> None:
+    answer = chain.invoke(
+        "Sở Lao động - Thương binh và Xã hội của Quảng Ngãi và của Thừa Thiên Huế được giao những việc gì "
+        "về thị trường lao động?"
+    )
+    assert not answer.abstained, answer.answer
+    docs = [c.doc_number for c in answer.citations]
+    assert docs[0] == "2395/UBND-KTTH" and "350/QĐ-UBND" in docs, paths(answer)
+    assert next(c.section_path[:2] for c in answer.citations if c.doc_number == "350/QĐ-UBND") == ["II", "9"]
+    assert_all_verified(app, answer)
