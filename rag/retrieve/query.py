@@ -343,6 +343,10 @@ _AFTER_HEAD: dict[tuple[str, str], tuple[str, ...]] = {
             ("yt", ("Y tế",)),
             ("tc", ("Tài chính",)),
             ("tt", ("Thông tin và Truyền thông",)),
+            ("nn", ("Nông nghiệp và Phát triển nông thôn",)),
+            ("gd", ("Giáo dục và Đào tạo",)),
+            ("vh", ("Văn hóa, Thể thao và Du lịch",)),
+            ("dl", ("Du lịch",)),
         )
     },
     **{(head, "cn"): ("công nghiệp",) for head in ("cum", "khu", "nganh", "phat", "trien")},
@@ -352,8 +356,14 @@ _AFTER_HEAD: dict[tuple[str, str], tuple[str, ...]] = {
 def expand_inline(folded: str) -> str:
     """Folded text with each abbreviation replaced by its first long form ('so tt&tt' → 'so thong tin ...')."""
 
+    prev = ""
+
     def repl(m: re.Match[str]) -> str:
-        word = m.group(0)
+        nonlocal prev
+        word, before = m.group(0), prev
+        prev = word
+        if (before, word) in _AFTER_HEAD:
+            return fold(_AFTER_HEAD[(before, word)][0]).lower()  # "sở gd", "cụm cn"
         longs = _ABBR_FOLDED.get(word)
         return fold(longs[0]).lower() if longs and (len(word) >= 3 or word in _SHORT_OK) else word
 

@@ -192,6 +192,27 @@ def test_abbreviations_in_ignores_ordinary_words() -> None:
     assert abbreviations_in("ai ky cong van") == {}
 
 
+@pytest.mark.parametrize(
+    ("question", "agency"),
+    [
+        ("so gd hue lam gi trong kh 350", "so giao duc va dao tao"),
+        ("so ct qngai lam gi", "so cong thuong"),
+        ("so nn ptnt qngai lam gi", "so nong nghiep va phat trien nong thon"),
+        ("ldld tinh to chuc gi", "lien doan lao dong"),
+        ("Bộ KHĐT giao gì", "bo ke hoach va dau tu"),  # a ministry is not the department
+    ],
+)
+def test_short_abbreviations_typed_on_a_phone_name_agencies(question: str, agency: str) -> None:
+    assert analyze(question).agencies == [agency]
+
+
+def test_a_short_abbreviation_is_a_word_without_its_head() -> None:
+    assert "ct" not in abbreviations_in("ct ty nao")  # no "sở" before it
+    assert abbreviations_in("cum cn nam 2015")["cn"] == ("công nghiệp",)
+    assert abbreviations_in("theo cv 2395")["cv"] == ("công văn",)
+    assert "cv" not in abbreviations_in("cv nay")  # "chuyên viên" or anything else
+
+
 # --- document numbers ---------------------------------------------------------------------------
 
 
