@@ -234,6 +234,9 @@ def _names_post_of(text: str, query: Query) -> bool:
 
 
 _OCCURS = r"\b(dien ra|to chuc (vao|luc|ngay)|khai mac|take place|takes place|taking place|be held|is held|was held|happen)"
+#: A result asked ("thực tế thu hút được", "actually achieved"), which a plan's target does not give.
+_ACTUAL = r"\b(thuc te|da dat duoc|dat duoc bao nhieu|ket qua dat duoc|actually|actual|achieved|in reality)\b"
+_TARGET = re.compile(r"(?i:phấn đấu|mục tiêu|chỉ tiêu|dự kiến|kế hoạch năm|\bđạt khoảng|\btarget)")
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
@@ -427,6 +430,9 @@ class ExtractiveAnswerer:
             )
             # Only what the loaded documents clearly say of it counts: a title in passing ("Chỉ thị
             # 27/CT-TTg về các giải pháp thúc đẩy tăng trưởng") does not give its targets.
+            if query.asks_list and query.qtype == QType.WHAT and not implementing:
+                # "QĐ 1537 gồm những nhiệm vụ gì": the list of what it contains is its own content.
+                return self._not_loaded(self.abstain(base, en, result.hits[:3]), result.unknown_refs, en)
             said = _without_references(spans[0].text, result.unknown_refs) if spans else ""
             local = (
                 bool(spans)
@@ -675,6 +681,7 @@ class ExtractiveAnswerer:
         ]
         # "When does the workshop take place": when it happens, not the deadline of its report.
         occurs = query.qtype == QType.WHEN and re.search(_OCCURS, fold(query.question).lower()) is not None
+        actual = re.search(_ACTUAL, fold(query.question).lower()) is not None
         if occurs:
             role = ("time", "deadline")
         top = spans[0].coverage
@@ -687,6 +694,8 @@ class ExtractiveAnswerer:
             doc, chain = self._chain(span)
             if years and not self._speaks_of(span, doc, years):
                 continue  # "exports in 2016": a figure for 2014 or 2020 is no answer
+            if actual and _TARGET.search(span.text):
+                continue  # "how much did it actually attract": a target is no result
             cited = _other_references(span.text, query)
             value = None
             if chain and chain[-1].kind == K.TABLE_ROW and chain[-1].roles:

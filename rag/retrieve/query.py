@@ -194,7 +194,7 @@ _ASKING: tuple[tuple[QType, str], ...] = (
     (
         QType.WHERE,
         r"\b(o dau|tai dau|noi nao|dia diem nao|where"
-        r"|(o|tai) (dia phuong|tinh|thanh pho|huyen|xa|khu vuc|vung|dia ban|quoc gia|nuoc) nao)\b",
+        r"|(o|tai) (dia phuong|tinh|thanh pho|huyen|xa|khu vuc|vung|dia ban|quoc gia|nuoc)(,? thanh( pho)?)? nao)\b",
     ),
     (
         QType.WHAT,
@@ -669,7 +669,9 @@ _PLACE_ALT = "|".join(sorted((re.escape(p) for p in PROVINCES), key=len, reverse
 _DOC_WORD_EN = (
     r"(?:plan|decision|letter|document|dispatch|resolution|directive|report|programme|program|scheme)"
 )
-_DOC_WORD_VI = r"(?:ke hoach|quyet dinh|cong van|van ban|nghi quyet|chi thi|chuong trinh|de an|bao cao)"
+_DOC_WORD_VI = (
+    r"(?:ke hoach|quyet dinh|cong van|van ban|nghi quyet|chi thi|chuong trinh|de an|bao cao|kh|qd|cv)"
+)
 _ISSUED_BY = (
     # "Da Nang's regional plan", "Hue city's decision"
     re.compile(rf"\b({_PLACE_ALT})(?: (?:province|city))?'s (?:[\w-]+ ){{0,5}}?{_DOC_WORD_EN}s?\b"),

@@ -387,6 +387,11 @@ UNANSWERABLE = [
                  id="en-qualifying-figure-missing"),
     pytest.param("Does the province plan any semiconductor factories in Dung Quat?", "en", id="en-subject-never-said"),
     pytest.param("Hội thảo đường bộ ven biển năm 2018 diễn ra vào ngày nào?", "vi", id="vi-day-asked-month-given"),
+    # A plan's target is no result: "thực tế thu hút được".
+    pytest.param("nam 2014 kcn dung quat thuc te thu hut duoc bao nhieu von", "vi_nodiac", id="nodiac-result-of-a-target"),
+    # "ở tỉnh, thành nào": a place is asked; the plan gives the years only.
+    pytest.param("Ngày hội Du lịch Vùng năm 2023 theo KH 350 tổ chức ở tỉnh, thành nào?", "vi",
+                 id="vi-which-province-not-given"),
     # A cited directive's title in passing does not give its targets.
     pytest.param("What targets does Directive 27/CT-TTg set for 2025?", "en", id="en-targets-of-a-cited-directive"),
 ]  # fmt: skip
@@ -411,6 +416,10 @@ UNANSWERABLE = [
         ("What does Quang Nam province ask its transport department to do for regional linkage?",
          "No document issued by Quảng Nam is loaded."),
         ("van ban nao ban hanh nam 2019", "Không có văn bản nào đã nạp được ban hành trong thời gian đó."),
+        ("KH phát triển du lịch 2022 của TP Đà Nẵng giao Sở Du lịch Đà Nẵng làm gì?",
+         "Chưa nạp văn bản nào do Đà Nẵng ban hành."),
+        # The list of what a document only cited contains is its own content.
+        ("QĐ 1537/QĐ-UBND năm 2020 gồm những nhiệm vụ gì?", "Văn bản 1537/QĐ-UBND chưa được nạp."),
         # A document only cited: naming it in full ("… năm 2018 của tỉnh") is not asking about its content.
         ("Kế hoạch 10/KH-UBND năm 2018 của tỉnh có những nội dung chính gì?", "Văn bản 10/KH-UBND chưa được nạp."),
         # A distribution list names the team's members as recipients; it does not say who they are.
