@@ -32,6 +32,23 @@ def _number_in(n: str, present: set[str]) -> bool:
     return bool(forms & present)
 
 
+def names_agency(text: str, agency: str) -> bool:
+    """``text`` (folded) names ``agency``, perhaps with more words inside its name: "ban quan ly khu
+    kinh te dung quat va cac khu cong nghiep" names "ban quan ly cac khu cong nghiep". The first two
+    words ("ban quan", "so tu") must be together, the rest in order."""
+    if agency in text:
+        return True
+    words = agency.split()
+    head = " ".join(words[:2])
+    at = text.find(head)
+    while at >= 0:
+        rest = iter(text[at:].split()[2 : len(words) + 8])  # within the name, a few words inserted
+        if all(w in rest for w in words[2:]):
+            return True
+        at = text.find(head, at + 1)
+    return False
+
+
 def untranslated_weight(word: str) -> float:
     """Share of a full concept an untranslated English word counts for: 1 for rare words (Zipf
     ≤ 3.5), falling to 0.1 for everyday ones (Zipf ≥ 5.5)."""
@@ -253,8 +270,8 @@ class EvidenceScorer:
             return False
         from rag.retrieve.query import agency_key, expand_inline
 
-        heads = agency_key(expand_inline(agency_key(" ".join(headings))))
-        return any(a in heads for a in self.query.agencies)
+        heads = [agency_key(expand_inline(agency_key(h))) for h in headings]
+        return any(names_agency(h, a) for h in heads for a in self.query.agencies)
 
     def best_window(self, span: Span, doc_text: str) -> tuple[int, int]:
         """The part of a long sentence that carries the matches, cut at clause boundaries."""

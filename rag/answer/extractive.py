@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer.citations import make_citation
-from rag.answer.evidence import EvidenceScorer, Span
+from rag.answer.evidence import EvidenceScorer, Span, names_agency
 from rag.answer.glossary import gloss
 from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, RetrievedItem
 from rag.documents.labels import citation_label, doc_reference, format_date, nodes_for
@@ -497,7 +497,7 @@ class ExtractiveAnswerer:
         from rag.retrieve.query import agency_key, expand_inline
 
         texts = [agency_key(expand_inline(agency_key(h.chunk.embed_text))) for h in result.hits[:4]]
-        return all(any(a in t for t in texts) for a in query.agencies)
+        return all(any(names_agency(t, a) for t in texts) for a in query.agencies)
 
     @staticmethod
     def _kind_present(query: Query, result: SearchResult, chunk_cov: list[float], threshold: float) -> bool:

@@ -92,3 +92,21 @@ def test_an_english_subject_no_document_says_is_absent(
     lexical = gen.lexical
     scorer = EvidenceScorer(analyze(question), lexical.idf, lexical.known, None, lexical.any_idf)
     assert scorer.absent_concept(lexical.has) is absent
+
+
+@pytest.mark.parametrize(
+    ("text", "agency", "named"),
+    [
+        ("2 2 ban quan ly khu kinh te dung quat va cac khu cong nghiep quang ngai",
+         "ban quan ly cac khu cong nghiep", True),  # more words inside the official name
+        ("12 so tu phap", "so tu phap", True),
+        ("so ke hoach va dau tu", "so tu phap", False),  # "tu" of "đầu tư" is no "Sở Tư pháp"
+        ("so tai nguyen va moi truong", "so tai chinh", False),
+        ("ban quan ly du an phat trien do thi va moi truong cac khu cong nghiep", "ban quan ly cac khu cong nghiep",
+         False),  # too far apart: another board
+    ],
+)  # fmt: skip
+def test_names_agency_allows_words_inside_an_official_name(text: str, agency: str, named: bool) -> None:
+    from rag.answer.evidence import names_agency
+
+    assert names_agency(text, agency) is named

@@ -140,6 +140,11 @@ CASES = [
     pytest.param(Case(
         "Kế hoạch 39 thực hiện nghị quyết nào của Hội đồng Vùng?", "39/KH-UBND", ("Mở đầu",), ("87/NQ-HĐV",),
         qtype="doc_meta"), id="vi-what-a-plan-implements"),
+    # "EZ and Industrial Parks Management Board" is the board whose name has more words inside.
+    pytest.param(Case(
+        "What facility near Dung Quat port does the 2022 letter ask the EZ and Industrial Parks Management Board "
+        "to attract investors for?", "2395/UBND-KTTH", ("2", "2.2", "c"), ("logistics",), lang="en"),
+        id="en-what-board-with-a-longer-official-name"),
     # "12. Sở Tư pháp" shares a chunk with "11. Sở Thông tin và Truyền thông": its own heading leads.
     pytest.param(Case(
         "Sở Tư pháp được giao nhiệm vụ gì trong hội nhập quốc tế?",
