@@ -125,10 +125,13 @@ class EvidenceScorer:
                 self.weights[tok] = w * 8.0
         # "Sở LĐTBXH của Quảng Ngãi (2022) và của Thừa Thiên Huế (2021)": each place's document
         # answers its part; neither must name the other place, nor the year of the other's document.
-        self.loose_years: set[str] = set(document_years) if len(query.places) >= 2 else set()
-        if len(query.places) >= 2:
-            for t in [t for place in query.places for t in place.split()] + list(self.loose_years):
-                self.weights.pop(t, None)
+        # So are the years of two documents a question names ("KH 2018 và CV 2022 … thế nào").
+        several = len(query.places) >= 2 or len(set(document_years)) >= 2
+        self.loose_years: set[str] = set(document_years) if several else set()
+        for t in list(self.loose_years) + [t for place in query.places for t in place.split()] * (
+            len(query.places) >= 2
+        ):
+            self.weights.pop(t, None)
         self.total = sum(self.weights.values()) or 1.0
         self.phrase_total = sum(self.phrases.values())
 

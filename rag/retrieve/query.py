@@ -607,7 +607,9 @@ _VI_ASKING = re.compile(
     r"một lần|mot lan|1 lần|1 lan|"
     # "… khác nhau thế nào", "có gì giống nhau": a comparison asked of what follows or precedes
     r"(?:có gì |co gi )?(?:khác nhau|khac nhau|giống nhau|giong nhau)(?: (?:thế nào|the nao|ra sao|ở điểm nào|o diem nao))?"
-    r"|so sánh|so sanh)\b",
+    r"|so sánh|so sanh"
+    # "… được đề cập như thế nào": how the documents speak of what precedes
+    r"|(?:được |duoc )?(?:đề cập|de cap|nhắc đến|nhac den)(?: (?:như thế nào|nhu the nao|thế nào|the nao|ra sao))?)\b",
     re.IGNORECASE,
 )
 #: "Những văn bản nào …", "which documents …": the documents asked for, not what they are about.

@@ -145,6 +145,10 @@ CASES = [
         "What facility near Dung Quat port does the 2022 letter ask the EZ and Industrial Parks Management Board "
         "to attract investors for?", "2395/UBND-KTTH", ("2", "2.2", "c"), ("logistics",), lang="en"),
         id="en-what-board-with-a-longer-official-name"),
+    # Two documents named by their years: neither must carry the other's year; "nhắc đến thế nào" frames.
+    pytest.param(Case(
+        "Đường ven biển Dung Quất - Sa Huỳnh được nhắc đến thế nào trong KH năm 2018 và CV 2395 năm 2022?",
+        "2395/UBND-KTTH", ("2", "2.4", "a"), ("Dung Quất - Sa Huỳnh",)), id="vi-two-documents-by-year"),
     # "12. Sở Tư pháp" shares a chunk with "11. Sở Thông tin và Truyền thông": its own heading leads.
     pytest.param(Case(
         "Sở Tư pháp được giao nhiệm vụ gì trong hội nhập quốc tế?",
