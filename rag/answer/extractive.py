@@ -386,7 +386,12 @@ class ExtractiveAnswerer:
             if d and d.cite_number
         }
         scorer = EvidenceScorer(
-            query, self.idf, self.known, scoped_codes, self.phrase_idf, result.document_years
+            query,
+            self.idf,
+            self.known,
+            scoped_codes,
+            self.phrase_idf,
+            [*result.document_years, *result.title_years],
         )
         chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
         if self.support(scorer, result, chunk_cov) < self.threshold(query):

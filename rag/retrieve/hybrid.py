@@ -68,6 +68,7 @@ class SearchResult:
     place_docs: list[str] = field(default_factory=list)  # documents issued where the question names
     unknown_refs: list[str] = field(default_factory=list)  # document numbers named, none of them loaded
     document_years: list[str] = field(default_factory=list)  # years named that a loaded document is of
+    title_years: list[str] = field(default_factory=list)  # years named that a loaded document's title names
     title_docs: list[str] = field(default_factory=list)  # documents the question names by their title
     issued_docs: list[str] = field(default_factory=list)  # documents issued when the question asks
     searched_docs: list[str] = field(default_factory=list)  # every document the filters let through
@@ -374,6 +375,9 @@ class HybridSearcher:
             other_places=self._not_issuers(query.places),
             unknown_refs=[] if scope else self.unknown_refs(query),
             document_years=[y for y in query.numbers if _YEAR.fullmatch(y) and int(y) in self._year],
+            title_years=[
+                y for y in query.numbers if _YEAR.fullmatch(y) and any(y in t for t in self._titles)
+            ],
             title_docs=[] if scope else [str(self.docs[i]["id"]) for i in self.title_docs(query)],
             place_docs=[str(self.docs[i]["id"]) for i in np.flatnonzero(same_place)]
             if same_place is not None
@@ -401,7 +405,13 @@ class HybridSearcher:
         """Document numbers the question names that no loaded document has ("Nghị quyết 57/NQ-CP",
         which 2395/UBND-KTTH only cites)."""
         refs = [r for r in query.doc_refs if r not in self._number]
-        refs += [n for n in query.doc_numbers if not any(x.split("/")[0] == n for x in self._number)]
+        refs += [
+            n
+            for n in query.doc_numbers
+            if not any(x.split("/")[0] == n for x in self._number)
+            # "kế hoạch 2018": the year of a loaded plan, not its number
+            and not (_YEAR.fullmatch(n) and (int(n) in self._year or any(n in t for t in self._titles)))
+        ]
         return refs
 
     def unknown_issuers(self, query: Query) -> list[str]:

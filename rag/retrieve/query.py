@@ -822,7 +822,7 @@ _PERSON_POST = (
 
 _DOC_NUMBER = re.compile(
     r"\b(?:cong van|cv|quyet dinh|qd|ke hoach|kh|van ban|nghi quyet|plan|decision|letter|document|dispatch|"
-    r"resolution|official letter)\s*(?:so|no\.?|number|#)?\s*(\d{1,5})\b(?!/)"
+    r"resolution|official letter)\s*(?:so|no\.?|number|#)?\s*(\d{1,5})\b(?!/)(?!\s*[-–]\s*\d)"  # "kế hoạch 2021-2025": a period
 )
 
 

@@ -592,6 +592,13 @@ def test_mentions_year(text: str, year: str, ok: bool) -> None:
     assert mentions_year(text, year) is ok
 
 
+def test_a_plan_named_by_its_year_is_not_a_document_number(chain: AnswerChain) -> None:
+    # "kế hoạch 2018" is the year of a loaded plan (39/KH-UBND), not a plan numbered 2018.
+    answer = chain.invoke("Theo kế hoạch 2018 của Quảng Ngãi, Sở Tài chính phải làm gì?")
+    assert not answer.abstained, answer.answer
+    assert answer.citations[0].doc_number == "39/KH-UBND"
+
+
 def test_each_named_place_is_answered_from_its_own_documents(chain: AnswerChain, app: App) -> None:
     answer = chain.invoke(
         "Sở Lao động - Thương binh và Xã hội của Quảng Ngãi và của Thừa Thiên Huế được giao những việc gì "

@@ -227,6 +227,7 @@ def test_a_short_abbreviation_is_a_word_without_its_head() -> None:
         ("Kế hoạch 39 gửi cho ai?", [], ["39"]),
         ("Who signed decision 997?", [], ["997"]),
         ("Công văn 2395/UBND-KTTH và Kế hoạch 39/KH-UBND", ["2395/ubnd-ktth", "39/kh-ubnd"], []),
+        ("Sở Du lịch được giao gì theo kế hoạch 2021-2025?", [], []),  # a period, not a number
     ],
 )
 def test_document_numbers(question: str, refs: list[str], numbers: list[str]) -> None:
