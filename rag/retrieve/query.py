@@ -127,7 +127,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "recipients",
-        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|sent to|addressed to|recipient|received|receives|who (was|is) it (sent|addressed)|(sent|addressed) to whom)",
+        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy)\b|(sent|addressed) to whom)",
     ),
     (
         "legal_basis",
@@ -141,7 +141,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "date",
-        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when (was|were|did) .* (issued|signed|adopted|promulgated|released|published|come out)|date of (issu|sign|adopt|promulgat)|issued on|dated|issue date|issuance date|signing date|date (it|was|is) .*(issued|signed)|(what|which) date .*(issued|signed|adopted|promulgated))",
+        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when (was|were|did) (?![^?]*\b(supposed|required|expected|due|asked|meant|have|had|need)\b)[^?]*\b(plan|decision|letter|document|dispatch|resolution|it|\d+\S*)\b[^?]{0,30}\b(issued|signed|adopted|promulgated|released|published|come out)|date of (issu|sign|adopt|promulgat)|issued on|dated|issue date|issuance date|signing date|date (it|was|is) .*(issued|signed)|(what|which) date .*(issued|signed|adopted|promulgated))",
     ),
     (
         "number",

@@ -81,6 +81,13 @@ def test_english_question_with_a_vietnamese_document_code(question: str) -> None
         ("Những văn bản nào đề cập đến cảng Dung Quất?", QType.WHICH_DOCS),
         ("Cac van ban nao noi ve logistics?", QType.WHICH_DOCS),
         ("Which documents mention Ly Son?", QType.WHICH_DOCS),
+        # A task's report or regulation being sent or issued is no question about the document itself.
+        (
+            "Who compiles the six-monthly reports on the integration plan before they are sent to the government?",
+            QType.WHO,
+        ),
+        ("By when was the environment department supposed to get the land regulation issued?", QType.WHEN),
+        ("Which department receives the reports under the plan?", QType.WHO),
     ],
 )
 def test_question_type(question: str, qtype: QType) -> None:
@@ -101,6 +108,9 @@ def test_question_type(question: str, qtype: QType) -> None:
         ("Which decision was the 2014 plan issued with?", "issued_with"),
         ("Công văn 2395 gửi cho ai?", "recipients"),
         ("Who was the letter addressed to?", "recipients"),
+        ("Which central government bodies received official letter 2395 for reporting?", "recipients"),
+        ("Which bodies was Hue's plan 350 sent to?", "recipients"),
+        ("ke hoach 39 gui nhung co quan nao", "recipients"),
         ("Căn cứ ban hành Kế hoạch 39/KH-UBND là gì?", "legal_basis"),
         ("What is the legal basis of plan 39?", "legal_basis"),
         ("Cơ quan nào ban hành Kế hoạch 350?", "issuer"),
