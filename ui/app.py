@@ -147,8 +147,14 @@ def build_ui(app: App) -> gr.Blocks:
         clear.click(h.clear, [lang], [chat, turns, current, view, citations, section, answer_json, fb_for],
                     api_visibility="private")  # fmt: skip
         open_out = [section, citations, current, view, fb_for]
-        citations.click(h.open, [turns, current, lang], open_out, api_visibility="private")
-        section.click(h.open, [turns, current, lang], open_out, api_visibility="private")
+        # A click while the previous one is still being served must not be dropped (Gradio's default
+        # "once"): the last link clicked is the one shown.
+        citations.click(
+            h.open, [turns, current, lang], open_out, api_visibility="private", trigger_mode="always_last"
+        )
+        section.click(
+            h.open, [turns, current, lang], open_out, api_visibility="private", trigger_mode="always_last"
+        )
         send.click(h.send_feedback, [verdict, comment, turns, current, lang], [fb_status, verdict, comment],
                    api_name="feedback")  # fmt: skip
         browse_in = [b_type, b_issuer, b_year, lang]
@@ -156,7 +162,11 @@ def build_ui(app: App) -> gr.Blocks:
             dd.change(h.browse_list, browse_in, [doc_list], api_visibility="private")
         for panel in (doc_list, doc_tree, doc_section):
             panel.click(
-                h.browse_open, [bdoc, lang], [bdoc, bsec, doc_tree, doc_section], api_visibility="private"
+                h.browse_open,
+                [bdoc, lang],
+                [bdoc, bsec, doc_tree, doc_section],
+                api_visibility="private",
+                trigger_mode="always_last",
             )
         a_list.click(h.admin_list, [admin_key, lang], [a_status, a_table], api_visibility="private")
         a_export.click(h.admin_export, [admin_key, lang], [a_status, a_file], api_visibility="private")

@@ -237,6 +237,10 @@ _OCCURS = r"\b(dien ra|to chuc (vao|luc|ngay)|khai mac|take place|takes place|ta
 #: A result asked ("thực tế thu hút được", "actually achieved"), which a plan's target does not give.
 _ACTUAL = r"\b(thuc te|da dat duoc|dat duoc bao nhieu|ket qua dat duoc|actually|actual|achieved|in reality)\b"
 _TARGET = re.compile(r"(?i:phấn đấu|mục tiêu|chỉ tiêu|dự kiến|kế hoạch năm|\bđạt khoảng|\btarget)")
+_RESULT = re.compile(r"(?i:\bđã\b|đạt được|kết quả)")
+_REASON = re.compile(
+    r"(?i:\bnhằm\b|\bđể\b|\bdo\b|\bvì\b|\bbởi\b|lý do|nguyên nhân|góp phần|tạo điều kiện|với mục tiêu|phục vụ)"
+)
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
@@ -459,6 +463,16 @@ class ExtractiveAnswerer:
                 and (not query.asks_name or re.search(PERSON, s.text))
                 and scorer.coverage(s.text) >= self.threshold(query)
             ]
+        if query.asks_result:
+            # "Did Dung Quất actually attract 100-150 million USD": a plan states targets and tasks;
+            # only a sentence reporting what was done answers.
+            spans = [s for s in spans if _RESULT.search(s.text) and not _TARGET.search(s.text)]
+        if query.asks_reason:
+            # "Why …": only a sentence that gives a purpose or a cause answers.
+            spans = [s for s in spans if _REASON.search(s.text) and s.base >= self.threshold(query)]
+        if len(result.place_docs) and query.qtype in (QType.WHO, QType.WHAT) and len(query.places) == 1:
+            # "Under Thừa Thiên Huế's plan, what is the culture department to do": Huế's documents.
+            spans = [s for s in spans if s.chunk.doc_id in result.place_docs]
         if not spans:
             return self.abstain(base, en, result.hits[:3])
         if query.qtype == QType.WHICH_DOCS:

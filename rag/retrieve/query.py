@@ -76,6 +76,8 @@ class Query:
     agencies: list[str] = field(default_factory=list)  # agencies the question names (folded)
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
+    asks_reason: bool = False  # "why", "vì sao": the evidence must give a reason or purpose
+    asks_result: bool = False  # "did it actually", "thực tế đạt được": a result, which a target is not
     issuer_places: list[str] = field(default_factory=list)  # provinces said to have issued the document
     places: list[str] = field(default_factory=list)  # provinces and cities the question names (canonical)
     answer_kind: str = ""  # "which university": a pattern the evidence must match
@@ -179,7 +181,7 @@ _ASKING: tuple[tuple[QType, str], ...] = (
     (
         QType.WHEN,
         r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|ngay nao|nam nao|thang nao|luc nao|bao lau|may lan"
-        r"|thang may|ngay may|nam may|may gio|when|by when|what date|which date|what time|which month|what month|which year|what year"
+        r"|thang may|ngay may|nam may|may gio|when|by when|what (?:exact |specific |precise )?date|which date|what time|which month|what month|which year|what year"
         r"|how (often|frequently|regularly|soon))\b",
     ),
     (
@@ -565,10 +567,20 @@ def is_english_word(word: str) -> bool:
     return word in ENGLISH or any(b in ENGLISH for b in lemmas(word))
 
 
+#: Every word of the vocabulary's keys ("gas-fired" of "gas-fired power"): such a compound stays whole.
+_KEY_WORDS = frozenset(w for key in ENGLISH for w in key.split())
+
+
 def translate_groups(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
     """Like translate_english, keeping each English term with its alternative translations.
     Vietnamese names typed with diacritics in an English sentence ("Thừa Thiên Huế") are read folded."""
-    raw_words = re.findall(r"[A-Za-z0-9'&\-/]+", re.sub(r"'s\b", "", fold(text)))
+    raw_words: list[str] = []
+    for raw in re.findall(r"[A-Za-z0-9'&\-/]+", re.sub(r"'s\b", "", fold(text))):
+        parts = raw.split("-")
+        if len(parts) > 1 and all(p.isalpha() for p in parts) and raw.lower() not in _KEY_WORDS:
+            raw_words.extend(parts)  # "regional-linkage instruction": the words of a compound
+        else:
+            raw_words.append(raw)
     words = [w.lower().strip("'") for w in raw_words]
     phrases: list[tuple[str, tuple[str, ...]]] = []
     leftovers: list[str] = []
@@ -630,7 +642,7 @@ _TIME_KINDS: tuple[tuple[str, str], ...] = (
     ("frequency", r"\b(dinh ky|bao lau|may lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
     (
         "date",
-        r"\b(ngay nao|ngay may|truoc ngay|ngay bao nhieu|what date|which date|by what date|on what date|deadline)",
+        r"\b(ngay nao|ngay may|truoc ngay|ngay bao nhieu|what (?:exact |specific |precise )?date|which date|by what date|on what date|deadline)",
     ),
     ("quarter", r"\b(quy (may|nao)|which quarter|what quarter)"),
     ("month", r"\b(thang (may|nao)|which month|what month)"),
@@ -647,6 +659,16 @@ _LIST_PATTERN = (
     r"\b(nhung (gi|viec|nhiem vu|noi dung|hoat dong)|viec gi|nhiem vu gi|nhiem vu (cua|nao)|lam gi|"
     r"duoc giao (gi|nhung)|what (tasks|duties|are the tasks)|which tasks|what (must|should|does|do|is) .* (do|tasked|asked|assigned|required)|"
     r"tasks? (of|for|assigned))"
+)
+_REASON_PATTERN = (
+    r"\b(why|for what reason|what reasons?|what (is|was) the (reason|rationale|justification)|how (was|were|is|are) "
+    r"[^?]*\b(worked out|calculated|decided|determined|chosen|justified)|tai sao|vi sao|vi ly do gi|ly do (gi|nao)|"
+    r"(nhung |cac )?ly do)\b"
+)
+_RESULT_PATTERN = (
+    r"\b(actually|in reality|in practice|was it achieved|were they achieved|"
+    r"did (?![^?]*\b(aim|aims|plan|plans|target|expect|intend|want|hope|seek|supposed)\b)[^?]* (hit|reach|meet|achieve)|"
+    r"thuc te|da dat duoc|dat duoc chua|ket qua dat duoc|da hoan thanh chua)\b"
 )
 _TASK_FRAMING = ("giao", "việc", "nhiệm vụ", "làm", "yêu cầu", "đề nghị", "tasked", "asked")
 _TIME_FRAMING = ("kéo dài", "thời gian", "khi nào", "bao giờ", "lúc nào", "hạn", "thời hạn", "hạn chót")
@@ -908,6 +930,8 @@ def analyze(question: str) -> Query:
         if not any(m.group(1) in ref for ref in q.doc_refs) and m.group(1) not in q.doc_numbers:
             q.numbers.append(m.group(1))
     q.asks_list = bool(re.search(_LIST_PATTERN, folded))
+    q.asks_reason = bool(re.search(_REASON_PATTERN, folded))
+    q.asks_result = bool(re.search(_RESULT_PATTERN, folded))
     if qtype == QType.WHEN:
         q.time_kind = next((k for k, pat in _TIME_KINDS if re.search(pat, folded)), "any")
     expanded = agency_key(expand_inline(folded) + " " + " ".join(fold(t).lower() for t in q.translations))

@@ -374,6 +374,8 @@ _DOCUMENTS: dict[str, tuple[str, ...]] = {
     "decree": ("nghị định",),
     "directive": ("chỉ thị",),
     "dispatch": ("công văn",),
+    "instruction": ("công văn", "chỉ đạo", "yêu cầu"),
+    "instructions": ("công văn", "chỉ đạo", "yêu cầu"),
     "document": ("văn bản",),
     "draft": ("dự thảo",),
     "effective": ("hiệu lực", "hiệu quả"),

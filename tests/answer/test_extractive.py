@@ -149,6 +149,14 @@ CASES = [
     pytest.param(Case(
         "Đường ven biển Dung Quất - Sa Huỳnh được nhắc đến thế nào trong KH năm 2018 và CV 2395 năm 2022?",
         "2395/UBND-KTTH", ("2", "2.4", "a"), ("Dung Quất - Sa Huỳnh",)), id="vi-two-documents-by-year"),
+    # A hyphenated compound ("regional-linkage instruction") is read word by word.
+    pytest.param(Case(
+        "In the 2022 regional-linkage instruction, which body must court investors for a logistics centre near Dung "
+        "Quat port?", "2395/UBND-KTTH", ("2", "2.2", "c"), ("Ban Quản lý Khu kinh tế Dung Quất",), lang="en",
+        qtype="who"), id="en-who-hyphenated-compound"),
+    pytest.param(Case(
+        "What export figure did Quang Ngai aim to reach by 2020 in its international integration plan?",
+        "997/QĐ-UBND", ("Phần I", "II", "2", "-2"), ("1 tỷ USD",), lang="en"), id="en-target-asked-as-a-target"),
     # "12. Sở Tư pháp" shares a chunk with "11. Sở Thông tin và Truyền thông": its own heading leads.
     pytest.param(Case(
         "Sở Tư pháp được giao nhiệm vụ gì trong hội nhập quốc tế?",
@@ -396,6 +404,15 @@ UNANSWERABLE = [
                  id="en-qualifying-figure-missing"),
     pytest.param("Does the province plan any semiconductor factories in Dung Quat?", "en", id="en-subject-never-said"),
     pytest.param("Hội thảo đường bộ ven biển năm 2018 diễn ra vào ngày nào?", "vi", id="vi-day-asked-month-given"),
+    # Results and reasons the plans do not report: a target is no result; a task without a purpose is no reason.
+    pytest.param("Did Quang Ngai actually reach one billion USD of exports by 2020?", "en", id="en-result-of-a-target"),
+    pytest.param("Why does Hue hold the regional sea tourism festival only every two years?", "en",
+                 id="en-reason-not-given"),
+    # Under Huế's plan: Quảng Ngãi's culture department is no answer.
+    pytest.param("Under Thua Thien Hue's 2021-2025 plan, what must the Department of Culture and Sports do for the "
+                 "sea tourism festival?", "en", id="en-place-named-other-province-agency"),
+    pytest.param("On what exact date in 2022 was Quang Ngai to host the tourism-linkage forum review conference?", "en",
+                 id="en-exact-date-not-given"),
     # A plan's target is no result: "thực tế thu hút được".
     pytest.param("nam 2014 kcn dung quat thuc te thu hut duoc bao nhieu von", "vi_nodiac", id="nodiac-result-of-a-target"),
     # "ở tỉnh, thành nào": a place is asked; the plan gives the years only.
