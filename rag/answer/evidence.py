@@ -126,11 +126,13 @@ class EvidenceScorer:
         # "Sở LĐTBXH của Quảng Ngãi (2022) và của Thừa Thiên Huế (2021)": each place's document
         # answers its part; neither must name the other place, nor the year of the other's document.
         # So are the years of two documents a question names ("KH 2018 và CV 2022 … thế nào").
-        several = len(query.places) >= 2 or len(set(document_years)) >= 2
+        several_places = len(query.places) >= 2
+        several = several_places or len(set(document_years)) >= 2
         self.loose_years: set[str] = set(document_years) if several else set()
-        for t in list(self.loose_years) + [t for place in query.places for t in place.split()] * (
-            len(query.places) >= 2
-        ):
+        dropped = set(self.loose_years)
+        if several_places:
+            dropped |= {t for place in query.places for t in place.split()}
+        for t in dropped:
             self.weights.pop(t, None)
         self.total = sum(self.weights.values()) or 1.0
         self.phrase_total = sum(self.phrases.values())
