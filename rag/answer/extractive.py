@@ -477,6 +477,9 @@ class ExtractiveAnswerer:
         if query.qtype == QType.WHICH_DOCS:
             if query.issued is not None:  # "which documents issued after 2020 assign …"
                 spans = [s for s in spans if s.chunk.doc_id in result.issued_docs]
+            if result.other_places:
+                # "Which documents mention the Đà Nẵng - Quảng Ngãi expressway": only those naming Đà Nẵng.
+                spans = [s for s in spans if _names_places(s, result.other_places)]
             text, cites = self._which_docs(query, spans, scorer) if spans else ("", [])
             if not cites:
                 return self.abstain(base, en, result.hits[:3])

@@ -609,6 +609,14 @@ def test_mentions_year(text: str, year: str, ok: bool) -> None:
     assert mentions_year(text, year) is ok
 
 
+def test_which_documents_name_a_place_that_issued_none(chain: AnswerChain, app: App) -> None:
+    # "cao tốc Đà Nẵng - Quảng Ngãi": 2395/UBND-KTTH's "cao tốc Bắc - Nam … Quảng Ngãi" names no Đà Nẵng.
+    answer = chain.invoke("nhung van ban nao nhac den cao toc da nang - quang ngai")
+    assert not answer.abstained, answer.answer
+    assert {c.doc_number for c in answer.citations} == {"39/KH-UBND", "25/QĐ-UBND"}, paths(answer)
+    assert_all_verified(app, answer)
+
+
 def test_a_plan_named_by_its_year_is_not_a_document_number(chain: AnswerChain) -> None:
     # "kế hoạch 2018" is the year of a loaded plan (39/KH-UBND), not a plan numbered 2018.
     answer = chain.invoke("Theo kế hoạch 2018 của Quảng Ngãi, Sở Tài chính phải làm gì?")
