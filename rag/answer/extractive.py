@@ -24,6 +24,7 @@ from rag.retrieve.query import (
     PERSON,
     QType,
     Query,
+    agency_key,
     analyze,
     expand_inline,
     is_generic_capital,
@@ -515,8 +516,6 @@ class ExtractiveAnswerer:
     @staticmethod
     def _agency_present(query: Query, result: SearchResult) -> bool:
         """Every agency the question names appears in one of the best sections (in any spelling)."""
-        from rag.retrieve.query import agency_key, expand_inline
-
         texts = [agency_key(expand_inline(agency_key(h.chunk.embed_text))) for h in result.hits[:4]]
         return all(any(names_agency(t, a) for t in texts) for a in query.agencies)
 

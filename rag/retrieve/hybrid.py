@@ -375,9 +375,7 @@ class HybridSearcher:
             other_places=self._not_issuers(query.places),
             unknown_refs=[] if scope else self.unknown_refs(query),
             document_years=[y for y in query.numbers if _YEAR.fullmatch(y) and int(y) in self._year],
-            title_years=[
-                y for y in query.numbers if _YEAR.fullmatch(y) and any(y in t for t in self._titles)
-            ],
+            title_years=[y for y in query.numbers if self._names_document_year(y)],
             title_docs=[] if scope else [str(self.docs[i]["id"]) for i in self.title_docs(query)],
             place_docs=[str(self.docs[i]["id"]) for i in np.flatnonzero(same_place)]
             if same_place is not None
@@ -410,7 +408,7 @@ class HybridSearcher:
             for n in query.doc_numbers
             if not any(x.split("/")[0] == n for x in self._number)
             # "kế hoạch 2018": the year of a loaded plan, not its number
-            and not (_YEAR.fullmatch(n) and (int(n) in self._year or any(n in t for t in self._titles)))
+            and not (self._names_document_year(n) or (_YEAR.fullmatch(n) and int(n) in self._year))
         ]
         return refs
 
@@ -418,6 +416,10 @@ class HybridSearcher:
         """Provinces the question says issued the document it asks about, of which no document is
         loaded ("Da Nang's regional plan" over Quảng Ngãi's and Huế's documents)."""
         return self._not_issuers(query.issuer_places)
+
+    def _names_document_year(self, token: str) -> bool:
+        """``token`` is a year a loaded document's title names ("giai đoạn 2021 - 2025")."""
+        return bool(_YEAR.fullmatch(token)) and any(token in t for t in self._titles)
 
     def _not_issuers(self, places: list[str]) -> list[str]:
         """Those of ``places`` (canonical folded names) that issued none of the loaded documents."""
