@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.documents.models import Chunk
-from rag.retrieve.query import Query, lemmas
+from rag.retrieve.query import Query, lemmas, named_places
 from rag.retrieve.vocab import GENERIC_EN, QUESTION_WORDS_VI, english_zipf
 from rag.text.normalize import fold
 from rag.text.tokenize import lexical_tokens
@@ -80,6 +80,12 @@ class Span:
     agency: bool = False  # it is under, or names, an agency the question names
 
 
+#: A number counting places ("5 tỉnh", "three provinces" once figures are read).
+_PLACE_COUNT = (
+    r"\b(\d{1,2}) (?:[a-z]+ ){0,2}?(?:tinh|thanh pho|tinh, thanh|dia phuong|provinces?|cities|localities)\b"
+)
+
+
 class EvidenceScorer:
     def __init__(
         self,
@@ -135,6 +141,7 @@ class EvidenceScorer:
         for t in dropped:
             self.weights.pop(t, None)
         self.total = sum(self.weights.values()) or 1.0
+        self.place_counts = set(re.findall(_PLACE_COUNT, fold(query.question).lower()))
         self.phrase_total = sum(self.phrases.values())
 
         # English questions: one concept per English term, present when any of its translations is.
@@ -226,13 +233,24 @@ class EvidenceScorer:
                 cov = uni * (0.7 + 0.3 * phr)
             else:
                 cov = uni
-        missing = [n for n in self.query.numbers if not _number_in(n, present) and n not in self.loose_years]
+        missing = [
+            n
+            for n in self.query.numbers
+            if not _number_in(n, present) and n not in self.loose_years and not self._counted(n, text)
+        ]
         if any(not re.fullmatch(r"(19|20)\d\d", n) for n in missing):
             # "Level-4 services" over a sentence on level-3 ones: the figure that qualifies what is
             # asked is missing, so the sentence speaks of something else.
             return cov * 0.4
         # A year may date the document rather than what the sentence says ("the 2018 plan").
         return cov * (0.5 if missing else 1.0)
+
+    def _counted(self, n: str, text: str) -> bool:
+        """ "Giữa 5 tỉnh miền Trung", "the four provinces": a count of places is met by a text that
+        names that many, not by the figure."""
+        if n not in self.place_counts:
+            return False
+        return len(named_places(fold(text).lower())) >= int(n)
 
     def spans(self, chunk: Chunk, rank: int) -> list[Span]:
         """Sentences / list items of a chunk, with their coverage."""

@@ -32,7 +32,7 @@ from rag.retrieve.query import (
 )
 from rag.retrieve.vocab import ENGLISH
 from rag.text.normalize import fold
-from rag.text.tokenize import CODE_RE, code_key
+from rag.text.tokenize import CODE_RE, code_key, lexical_tokens
 
 K = SectionKind
 AGENCY = re.compile(
@@ -244,6 +244,21 @@ _REASON = re.compile(
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
+def _unsaid_term(terms: Sequence[str], in_corpus: Callable[[str], bool]) -> bool:
+    """One of ``terms`` (folded, several words) is never said in the loaded documents: one of its word
+    pairs occurs nowhere."""
+    for term in terms:
+        pairs = [t for t in lexical_tokens(term) if "_" in t and ":" not in t]
+        if pairs and not all(in_corpus(p) for p in pairs):
+            return True
+    return False
+
+
+def _asked_words(query: Query) -> set[str]:
+    """The folded words of a question and of its translations: what a reason clause must go beyond."""
+    return set(lexical_tokens(" ".join([query.question, *query.translations])))
+
+
 def _names_places(span: Span, places: Sequence[str]) -> bool:
     """The sentence or its headings name every one of ``places`` (canonical folded names)."""
     said = set(named_places(expand_inline(fold(" ".join([*span.chunk.headings, span.text])).lower())))
@@ -327,6 +342,11 @@ def unit_matches(query: Query, value: str) -> bool:
 class Thresholds:
     abstain_coverage: float = 0.5
     support_ratio: float = 0.75
+    # "Why …": a sentence giving a reason must cover the question nearly as well as the best one,
+    # and its reason clause (its first words) must be mostly words the question does not say.
+    reason_margin: float = 0.05
+    reason_words: int = 12
+    reason_novelty: float = 0.5
 
 
 class ExtractiveAnswerer:
@@ -403,6 +423,9 @@ class ExtractiveAnswerer:
         if self.in_corpus is not None and scorer.absent_concept(self.in_corpus):
             # "Offshore wind", "semiconductors": no loaded document ever says it.
             return self.abstain(base, en, result.hits[:3])
+        if self.in_corpus is not None and _unsaid_term(query.subject_terms, self.in_corpus):
+            # "đường sắt": a subject the question names in the documents' own language, never said.
+            return self.abstain(base, en, result.hits[:3])
         if query.agencies and query.qtype != QType.WHICH_DOCS and not self._agency_present(query, result):
             return self.abstain(base, en, result.hits[:3])
         if query.answer_kind and not self._kind_present(query, result, chunk_cov, self.threshold(query)):
@@ -468,8 +491,18 @@ class ExtractiveAnswerer:
             # only a sentence reporting what was done answers.
             spans = [s for s in spans if _RESULT.search(s.text) and not _TARGET.search(s.text)]
         if query.asks_reason:
-            # "Why …": only a sentence that gives a purpose or a cause answers.
-            spans = [s for s in spans if _REASON.search(s.text) and s.base >= self.threshold(query)]
+            # "Why …": only a sentence that gives a purpose or a cause answers, and only one about
+            # what is asked: a sentence that says why something else is done ("… gửi Sở KHĐT để tổng
+            # hợp") does not, when another says what is asked and gives no reason.
+            best = spans[0].coverage if spans else 0.0
+            said_by_question = _asked_words(query)
+            spans = [
+                s
+                for s in spans
+                if s.base >= self.threshold(query)
+                and s.coverage >= best - self.t.reason_margin
+                and self._gives_reason(s.text, said_by_question)
+            ]
         if len(result.place_docs) and query.qtype in (QType.WHO, QType.WHAT) and len(query.places) == 1:
             # "Under Thừa Thiên Huế's plan, what is the culture department to do": Huế's documents.
             spans = [s for s in spans if s.chunk.doc_id in result.place_docs]
@@ -529,6 +562,19 @@ class ExtractiveAnswerer:
             re.search(query.answer_kind, h.chunk.text) and cov >= max(threshold, best - 0.02)
             for h, cov in pairs
         )
+
+    def _gives_reason(self, text: str, asked: set[str]) -> bool:
+        """A purpose or cause clause in ``text`` that says more than the question does: "để di dời
+        các cơ sở gây ô nhiễm" gives no reason for a cluster "to take relocated polluting factories"."""
+        for m in _REASON.finditer(text):
+            clause = re.split(r"[.;:]", text[m.end() :], maxsplit=1)[0]
+            words = [t for t in lexical_tokens(clause) if "_" not in t and ":" not in t and not t.isdigit()]
+            words = words[: self.t.reason_words]
+            mass = sum(self.idf(t) for t in words)
+            new = [t for t in words if t not in asked]
+            if mass > 0 and len(new) >= 2 and sum(self.idf(t) for t in new) / mass >= self.t.reason_novelty:
+                return True
+        return False
 
     def threshold(self, query: Query) -> float:
         # Listing documents that mention something is answerable from partial matches. English

@@ -14,6 +14,7 @@ from rag.retrieve.vocab import (
     PROVINCES,
     QUESTION_WORDS_EN,
     QUESTION_WORDS_VI,
+    SUBJECT_TERMS_VI,
     english_zipf,
 )
 from rag.text.normalize import clean_chars, fold, has_diacritics
@@ -72,6 +73,7 @@ class Query:
     expansion_tokens: set[str] = field(default_factory=set)  # added by abbreviation expansion only
     alternatives: dict[str, list[list[str]]] = field(default_factory=dict)  # "khdt" → [["ke","hoach",...]]
     numbers: list[str] = field(default_factory=list)  # years and figures the answer must be about
+    subject_terms: list[str] = field(default_factory=list)  # Vietnamese subject terms used (folded)
     time_kind: str = "any"  # for WHEN: date | year | quarter | month | frequency | period | any
     agencies: list[str] = field(default_factory=list)  # agencies the question names (folded)
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
@@ -571,6 +573,58 @@ def is_english_word(word: str) -> bool:
 _KEY_WORDS = frozenset(w for key in ENGLISH for w in key.split())
 
 
+#: What people call a department by its field ("the planning department", "the culture, sports and
+#: tourism department"): the field as the vocabulary's "department of …" keys name it.
+_DEPARTMENT_FIELDS: dict[str, str] = {
+    "agriculture": "agriculture and rural development",
+    "communications": "information and communications",
+    "culture": "culture sports and tourism",
+    "culture and sports": "culture sports and tourism",
+    "education": "education and training",
+    "environment": "natural resources and environment",
+    "natural resources": "natural resources and environment",
+    "ict": "information and communications",
+    "industry": "industry and trade",
+    "trade": "industry and trade",
+    "commerce": "industry and trade",
+    "industry and commerce": "industry and trade",
+    "information": "information and communications",
+    "interior": "home affairs",
+    "investment": "planning and investment",
+    "labor": "labour invalids and social affairs",
+    "labour": "labour invalids and social affairs",
+    "labor and social affairs": "labour invalids and social affairs",
+    "labour and social affairs": "labour invalids and social affairs",
+    "planning": "planning and investment",
+    "science": "science and technology",
+    "social affairs": "labour invalids and social affairs",
+    "transportation": "transport",
+    "traffic": "transport",
+}
+_DEPARTMENT_HEADS = frozenset({"department", "departments", "dept", "service"})
+
+
+def _department_first(words: list[str], raw: list[str]) -> tuple[list[str], list[str]]:
+    """ "The health department", "the culture, sports and tourism dept" → "department of health",
+    "department of culture sports and tourism": the form the vocabulary knows (with the raw words
+    kept in step)."""
+    out, out_raw = list(words), list(raw)
+    j = 0
+    while j < len(out):
+        if out[j] in _DEPARTMENT_HEADS and j > 0:
+            for n in range(min(6, j), 0, -1):
+                field = " ".join(out[j - n : j])
+                field = _DEPARTMENT_FIELDS.get(field, field)
+                if f"department of {field}" in ENGLISH:
+                    named = ["department", "of", *field.split()]
+                    out[j - n : j + 1] = named
+                    out_raw[j - n : j + 1] = named
+                    j = j - n + len(named) - 1
+                    break
+        j += 1
+    return out, out_raw
+
+
 def translate_groups(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
     """Like translate_english, keeping each English term with its alternative translations.
     Vietnamese names typed with diacritics in an English sentence ("Thừa Thiên Huế") are read folded."""
@@ -582,6 +636,7 @@ def translate_groups(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], list
         else:
             raw_words.append(raw)
     words = [w.lower().strip("'") for w in raw_words]
+    words, raw_words = _department_first(words, raw_words)
     phrases: list[tuple[str, tuple[str, ...]]] = []
     leftovers: list[str] = []
     i = 0
@@ -661,9 +716,10 @@ _LIST_PATTERN = (
     r"tasks? (of|for|assigned))"
 )
 _REASON_PATTERN = (
-    r"\b(why|for what reason|what reasons?|what (is|was) the (reason|rationale|justification)|how (was|were|is|are) "
+    r"\b(why|for what reasons?|for what purpose|what reasons?|what (is|was|are|were) the (reasons?|rationale|justification"
+    r"|purposes?|aims?)|how (was|were|is|are) "
     r"[^?]*\b(worked out|calculated|decided|determined|chosen|justified)|tai sao|vi sao|vi ly do gi|ly do (gi|nao)|"
-    r"(nhung |cac )?ly do)\b"
+    r"(nhung |cac )?ly do|(nham )?muc dich (gi|nao|la gi)|de lam gi)\b"
 )
 _RESULT_PATTERN = (
     r"\b(actually|in reality|in practice|was it achieved|were they achieved|"
@@ -941,6 +997,9 @@ def analyze(question: str) -> Query:
     q.names = proper_names(text)
     q.issuer_places = issuer_places(folded)
     q.places = named_places(expand_inline(folded))
+    if lang != "en":
+        spoken = " ".join(re.findall(r"[\w&\-]+|[^\w\s]", expand_inline(folded)))
+        q.subject_terms = sorted(t for t in SUBJECT_TERMS_VI if f" {t} " in f" {spoken} ")
     q.answer_kind = answer_kind(folded)
     q.asks_level = qtype == QType.WHICH_DOCS and bool(re.search(_ASKS_LEVEL, folded))
     q.issued = issue_window(folded) if qtype == QType.WHICH_DOCS else None

@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from rag.retrieve.vocab_corpus import CORPUS_ADMINISTRATION, CORPUS_ECONOMY
+from rag.text.normalize import fold
 
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "UBND": ("Ủy ban nhân dân",),
@@ -953,6 +954,18 @@ _INFRASTRUCTURE: dict[str, tuple[str, ...]] = {
     "project": ("dự án", "đề án"),
     "projects": ("dự án",),
     "public transport": ("vận tải khách công cộng",),
+    "rail": ("đường sắt",),
+    "rail link": ("đường sắt",),
+    "rail links": ("đường sắt",),
+    "railroad": ("đường sắt",),
+    "railway": ("đường sắt",),
+    "railways": ("đường sắt",),
+    "north-south railway": ("đường sắt Bắc - Nam",),
+    "rollout": ("triển khai",),
+    "roll-out": ("triển khai",),
+    "fresh water": ("nước sạch", "nước ngọt"),
+    "clean water": ("nước sạch",),
+    "water supply": ("cấp nước", "nước sạch"),
     "put into operation": ("đi vào hoạt động", "đưa vào hoạt động", "đưa vào sử dụng"),
     "road": ("đường",),
     "roads": ("đường",),
@@ -1492,6 +1505,34 @@ _TOPICS: tuple[dict[str, tuple[str, ...]], ...] = (
 
 #: English phrase (lower case) → Vietnamese phrases used by the documents. Longest phrases win.
 ENGLISH: dict[str, tuple[str, ...]] = {key: phrases for topic in _TOPICS for key, phrases in topic.items()}
+
+#: Vietnamese terms of subject matter (folded, two words or more) from the topic vocabularies, not
+#: the framing ones (dates, documents, asking): a question that uses one the documents never say
+#: ("đường sắt") asks about something they do not cover.
+SUBJECT_TERMS_VI: frozenset[str] = frozenset(
+    " ".join(fold(phrase).lower().split())
+    for topic in (
+        _FINANCE,
+        _INVESTMENT_TRADE,
+        _ECONOMY,
+        _INDUSTRY_ENERGY,
+        _INFRASTRUCTURE,
+        _PLANNING_LAND_URBAN,
+        _ADMIN_DIGITAL,
+        _LABOUR_TRAINING,
+        _SCIENCE,
+        _TOURISM_CULTURE,
+        _AGRICULTURE_FISHERIES,
+        _HEALTH_EDUCATION,
+        _ENVIRONMENT,
+        _DEFENCE_SECURITY,
+        CORPUS_ECONOMY,
+        CORPUS_ADMINISTRATION,
+    )
+    for phrases in topic.values()
+    for phrase in phrases
+    if len(phrase.split()) >= 2 and not any(c.isdigit() for c in phrase)
+)
 
 #: Question words that carry no content (folded): they must not drive lexical matching.
 QUESTION_WORDS_VI = frozenset(

@@ -94,6 +94,19 @@ def test_an_english_subject_no_document_says_is_absent(
     assert scorer.absent_concept(lexical.has) is absent
 
 
+def test_a_count_of_places_is_met_by_naming_them(ingested: Ingested) -> None:
+    gen = ingested.app.generation()
+    assert gen is not None
+    lexical = gen.lexical
+    question = "Hội nghị sơ kết diễn đàn du lịch giữa 5 tỉnh miền Trung tổ chức ở đâu?"
+    scorer = EvidenceScorer(analyze(question), lexical.idf, lexical.known, None, lexical.any_idf)
+    named = (
+        "Hội nghị sơ kết diễn đàn du lịch giữa Thừa Thiên Huế, Đà Nẵng, Quảng Nam, Quảng Ngãi và Bình Định"
+    )
+    three = "Hội nghị sơ kết diễn đàn du lịch giữa Thừa Thiên Huế, Quảng Nam và Quảng Ngãi"
+    assert scorer.coverage(named) > 2 * scorer.coverage(three)
+
+
 @pytest.mark.parametrize(
     ("text", "agency", "named"),
     [

@@ -290,6 +290,26 @@ CASES = [
     pytest.param(Case(
         "Căn cứ ban hành Kế hoạch 39/KH-UBND là gì?",
         "39/KH-UBND", ("Mở đầu",), ("87/NQ-HĐV", "17/KH-HĐV"), qtype="doc_meta"), id="meta-legal-basis"),
+    # "Why" and "what for": the sentence about what is asked that gives its purpose.
+    pytest.param(Case(
+        "Why will Hue build a database of high-quality human resources?",
+        "350/QĐ-UBND", ("II", "9", "-3"), ("chủ động cung cấp nguồn lao động",), lang="en", qtype="what"),
+        id="en-why-purpose-given"),
+    pytest.param(Case(
+        "Sàn giao dịch việc làm năm 2014 được tổ chức nhằm mục đích gì?",
+        "25/QĐ-UBND", ("B", "I", "8", "-2"), ("thu hút và tạo việc làm",)), id="vi-what-for"),
+    pytest.param(Case(
+        "vi sao phai trien khai tuyen ong dan khi chu lai - dung quat qua san bay chu lai",
+        "39/KH-UBND", ("III", "2", "-5"), ("phục vụ cho các nhà máy điện khí",), lang="vi_nodiac"),
+        id="nodiac-why-purpose-given"),
+    # "Giữa 5 tỉnh miền Trung": the count is met by the five provinces the sentence names.
+    pytest.param(Case(
+        "Hội nghị sơ kết diễn đàn liên kết phát triển du lịch giữa 5 tỉnh miền Trung với Hà Nội và TP. Hồ Chí Minh "
+        "năm 2022 được tổ chức ở đâu?",
+        "2395/UBND-KTTH", ("2", "2.3"), ("Quảng Ngãi",), qtype="where"), id="vi-count-of-places"),
+    pytest.param(Case(
+        "Where does Hue plan to build its concentrated IT park, and which areas are named for the 5G rollout?",
+        "350/QĐ-UBND", ("II", "12", "-1"), ("An Vân Dương",), lang="en"), id="en-two-part-where"),
 ]  # fmt: skip
 
 
@@ -408,6 +428,21 @@ UNANSWERABLE = [
     pytest.param("Did Quang Ngai actually reach one billion USD of exports by 2020?", "en", id="en-result-of-a-target"),
     pytest.param("Why does Hue hold the regional sea tourism festival only every two years?", "en",
                  id="en-reason-not-given"),
+    # The sentence on what is asked gives no reason, and a reason given for something else is none.
+    pytest.param("Why did Thua Thien Hue decide to hold the sea tourism festival every other year instead of annually?",
+                 "en", id="en-reason-of-something-else"),
+    # "để di dời các cơ sở gây ô nhiễm": the purpose the question itself states is no reason for the site.
+    pytest.param("Why did the 2014 plan pick Quang Phu ward as the site for a cluster to take relocated polluting "
+                 "factories?", "en", id="en-reason-restates-the-question"),
+    pytest.param("Festival Du lịch biển vùng được tổ chức nhằm mục đích gì?", "vi", id="vi-purpose-not-given"),
+    # A subject no document says, in either language: "đường sắt", "nước sạch".
+    pytest.param("kh 350 hue co du an duong sat nao ket noi vung", "vi_nodiac", id="nodiac-subject-never-said"),
+    pytest.param("Quảng Ngãi có kế hoạch cấp nước sạch cho huyện đảo Lý Sơn không?", "vi", id="vi-subject-never-said"),
+    pytest.param("Is there anything on rail links in Quang Ngai's regional connectivity tasks?", "en",
+                 id="en-rail-never-said"),
+    # A department named by its field: the health department has no task in Công văn 2395.
+    pytest.param("What does Quang Ngai's health department have to do under dispatch 2395 on regional linkage?", "en",
+                 id="en-field-first-agency-without-a-task"),
     # Under Huế's plan: Quảng Ngãi's culture department is no answer.
     pytest.param("Under Thua Thien Hue's 2021-2025 plan, what must the Department of Culture and Sports do for the "
                  "sea tourism festival?", "en", id="en-place-named-other-province-agency"),

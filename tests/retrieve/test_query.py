@@ -545,3 +545,42 @@ def test_the_province_that_assigns_is_the_issuer(question: str, places: list[str
 def test_what_a_plan_implements_is_its_legal_basis() -> None:
     query = analyze("kh 350 tt hue ban hanh de thuc hien quyet dinh nao cua hoi dong vung")
     assert (query.qtype, query.meta_field) == (QType.DOC_META, "legal_basis")
+
+
+@pytest.mark.parametrize(
+    ("question", "agency"),
+    [
+        ("What does Quang Ngai's health department have to do under dispatch 2395?", "so y te"),
+        ("What is the finance department's job on the clean land regulation?", "so tai chinh"),
+        ("What must the planning department do about Dung Quat port?", "so ke hoach va dau tu"),
+        ("What is the culture, sports and tourism department asked to do?", "so van hoa the thao va du lich"),
+        ("Which tasks go to the provincial transport dept?", "so giao thong van tai"),
+        ("What does the industry and trade department organise?", "so cong thuong"),
+    ],
+)
+def test_a_department_named_by_its_field_first_is_an_agency(question: str, agency: str) -> None:
+    assert analyze(question).agencies == [agency]
+
+
+def test_each_department_is_no_agency() -> None:
+    assert analyze("What must each department do?").agencies == []
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("Why will Hue build a database of high-quality human resources?", True),
+        ("What is the purpose of the 2014 job fair?", True),
+        ("Sàn giao dịch việc làm được tổ chức nhằm mục đích gì?", True),
+        ("xay dung co so du lieu de lam gi", True),
+        ("What is the 2014 job fair?", False),
+    ],
+)
+def test_asks_reason(question: str, reason: bool) -> None:
+    assert analyze(question).asks_reason is reason
+
+
+def test_vietnamese_subject_terms_are_found_typed_either_way() -> None:
+    assert "duong sat" in analyze("kh 350 co du an duong sat nao").subject_terms
+    assert "duong sat" in analyze("Kế hoạch 350 có dự án đường sắt nào?").subject_terms
+    assert analyze("Who signed plan 350?").subject_terms == []  # English reads its own vocabulary
