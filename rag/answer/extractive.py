@@ -234,7 +234,10 @@ def _names_post_of(text: str, query: Query) -> bool:
     return False
 
 
-_OCCURS = r"\b(dien ra|to chuc (vao|luc|ngay)|khai mac|take place|takes place|taking place|be held|is held|was held|happen)"
+_OCCURS = (
+    r"\b(dien ra|to chuc (vao|luc|ngay)|khai mac|take place|takes place|taking place|be held|is held|was held|happen"
+    r"|(is|was|were|are) (planned|set) (for|to be held|to take place)|scheduled|slated)"
+)
 #: What a plan targets, and what reports a result: "did it actually …" (Query.asks_result) needs the latter.
 _TARGET = re.compile(r"(?i:phấn đấu|mục tiêu|chỉ tiêu|dự kiến|kế hoạch năm|\bđạt khoảng|\btarget)")
 _RESULT = re.compile(r"(?i:\bđã\b|đạt được|kết quả)")
@@ -242,6 +245,17 @@ _REASON = re.compile(
     r"(?i:\bnhằm\b|\bđể\b|\bdo\b|\bvì\b|\bbởi\b|lý do|nguyên nhân|góp phần|tạo điều kiện|với mục tiêu|phục vụ)"
 )
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
+
+
+def _dated(text: str, at: int, years: Sequence[str]) -> bool:
+    """The figure at ``at`` is of one of ``years``, or of no other: the last year (or period) named
+    before it in its sentence is one of them, or none is named."""
+    before = REFERENCE.sub(lambda m: " " * len(m.group(0)), text[:at])
+    named = list(re.finditer(r"(?<!\d)(\d{4})(?:\s*[-–]\s*(\d{4}))?(?!\d)", before))
+    named = [m for m in named if _YEAR.fullmatch(m.group(1))]
+    if not named:
+        return True
+    return any(mentions_year(named[-1].group(0), y) for y in years)
 
 
 def _unsaid_term(terms: Sequence[str], in_corpus: Callable[[str], bool]) -> bool:
@@ -753,6 +767,19 @@ class ExtractiveAnswerer:
         # A year no loaded document was issued in is what the figure must be about ("exports in
         # 2016"); a document's own year may only name the document ("Quảng Ngãi's 2018 plan").
         years = [n for n in query.numbers if _YEAR.fullmatch(n) and n not in document_years]
+        # "Paid into the Council's budget for 2017": a year the question does not give a document
+        # is the figure's own, even when a loaded document is of that year.
+        # A price base ("giá so sánh 1994") dates no figure.
+        asked = fold(query.question).lower()
+        figure_years = [
+            n
+            for n in query.numbers
+            if _YEAR.fullmatch(n)
+            and n not in query.document_years
+            and not re.search(
+                rf"(gia (so sanh|co dinh)|prices?)\D{{0,12}}{n}|{n} (constant |comparative )?prices", asked
+            )
+        ]
         for span in spans[:8]:
             if span.coverage < top * self.t.support_ratio:
                 break
@@ -774,6 +801,12 @@ class ExtractiveAnswerer:
                     if occurs and _DEADLINE_BEFORE.search(span.text[max(0, m.start() - 15) : m.start()]):
                         continue
                     found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
+                    if (
+                        figure_years
+                        and query.qtype == QType.HOW_MUCH
+                        and not _dated(span.text, m.start(), figure_years)
+                    ):
+                        continue  # "năm 2018: 250 triệu đồng" is no figure for 2017
                     if query.qtype != QType.HOW_MUCH or unit_matches(query, found):
                         value, value_at = found, m.start()
                         break

@@ -73,6 +73,7 @@ class Query:
     expansion_tokens: set[str] = field(default_factory=set)  # added by abbreviation expansion only
     alternatives: dict[str, list[list[str]]] = field(default_factory=dict)  # "khdt" → [["ke","hoach",...]]
     numbers: list[str] = field(default_factory=list)  # years and figures the answer must be about
+    document_years: list[str] = field(default_factory=list)  # years that date a document ("the 2018 plan")
     subject_terms: list[str] = field(default_factory=list)  # Vietnamese subject terms used (folded)
     time_kind: str = "any"  # for WHEN: date | year | quarter | month | frequency | period | any
     agencies: list[str] = field(default_factory=list)  # agencies the question names (folded)
@@ -123,7 +124,7 @@ def detect_lang(text: str) -> str:
 _META_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "signer",
-        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|nao ky|(do|boi) [^?]*\bky\s*\??$|who signed|signed by|signator|signer|sign(ed)? (it|the))\b",
+        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|nao ky|(do|boi) [^?]*\bky\s*\??$|who signed|signed by|signator|signer|sign(ed)? (it|the)|whose signature|signature (is )?on)\b",
     ),
     (
         "issued_with",
@@ -131,7 +132,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "recipients",
-        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy)\b|(sent|addressed) to whom)",
+        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy|copies)\b|(sent|addressed) to whom|copied to|on the (distribution|mailing) list)",
     ),
     (
         "legal_basis",
@@ -192,6 +193,8 @@ _ASKING: tuple[tuple[QType, str], ...] = (
         # "What were total exports", "what is the export value": a quantity is asked.
         r"|\bwhat (is|was|are|were|will be) ([\w']+ ){0,4}?(total|value|volume|turnover|revenue|number|amount"
         r"|figure|size|level|population|area|length|cost|price|capacity|headcount)\b"
+        # "What industrial output value was it aiming for", "what lending rate": the quantity is named first.
+        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount)\b"
         r"|\btong (so|gia tri|kim ngach|von|doanh thu|san luong|muc|chi phi|kinh phi)\b"
         r"|\b(so luong|dan so|chieu dai) ",
     ),
@@ -783,6 +786,18 @@ _ISSUED_BY = (
 _PLACE_RE = re.compile(rf"\b({_PLACE_ALT})\b")
 
 
+_DOC_WORDS = (
+    r"(?:ke hoach|quyet dinh|cong van|van ban|chi thi|nghi quyet|plans?|decisions?|letters?|dispatch(?:es)?|"
+    r"documents?|directives?|resolutions?|kh|qd|cv)"
+)
+#: A year that dates a document: "the 2018 plan", "kế hoạch (năm) 2018", "May 2022 letter", "KH 2021-2025",
+#: "the plan of 2018", "ban hành năm 2017".
+_DOCUMENT_YEAR = (
+    rf"\b(?:(\d{{4}})(?:\s*-\s*\d{{4}})? (?:[a-z]+ ){{0,4}}?{_DOC_WORDS}\b"
+    rf"|{_DOC_WORDS} (?:[a-z0-9/\-]+ ){{0,8}}?(?:nam |of |from |in |issued in |dated |ban hanh nam )?(\d{{4}})\b)"
+)
+
+
 def named_places(folded: str) -> list[str]:
     """Provinces and centrally-run cities named in folded text (canonical folded names)."""
     return list(dict.fromkeys(PROVINCES[m] for m in _PLACE_RE.findall(folded)))
@@ -997,6 +1012,7 @@ def analyze(question: str) -> Query:
     q.names = proper_names(text)
     q.issuer_places = issuer_places(folded)
     q.places = named_places(expand_inline(folded))
+    q.document_years = [m.group(1) or m.group(2) for m in re.finditer(_DOCUMENT_YEAR, expand_inline(folded))]
     if lang != "en":
         spoken = " ".join(re.findall(r"[\w&\-]+|[^\w\s]", expand_inline(folded)))
         q.subject_terms = sorted(t for t in SUBJECT_TERMS_VI if f" {t} " in f" {spoken} ")

@@ -302,6 +302,18 @@ CASES = [
         "vi sao phai trien khai tuyen ong dan khi chu lai - dung quat qua san bay chu lai",
         "39/KH-UBND", ("III", "2", "-5"), ("phục vụ cho các nhà máy điện khí",), lang="vi_nodiac"),
         id="nodiac-why-purpose-given"),
+    pytest.param(Case(
+        "How much did Quang Ngai contribute to the Regional Council in 2018?",
+        "39/KH-UBND", ("IV", "3"), ("250 triệu đồng",), lang="en", qtype="how_much"), id="en-figure-of-its-year"),
+    pytest.param(Case(
+        "KH phát triển CN năm 2014 đặt chỉ tiêu giá trị sản xuất CN-XD bao nhiêu tỷ đồng (giá so sánh 1994)?",
+        "25/QĐ-UBND", ("A", "2", "-1"), ("21.592 tỷ đồng",), qtype="how_much"), id="vi-price-base-year"),
+    pytest.param(Case(
+        "Whose signature is on Quang Ngai's May 2022 letter on the Government's resolution on regional linkage?",
+        "2395/UBND-KTTH", ("Chữ ký",), ("Đặng Văn Minh",), lang="en", qtype="doc_meta"), id="en-whose-signature"),
+    pytest.param(Case(
+        "Who got copies of Quang Ngai's 2018 plan for the central key economic region?",
+        "39/KH-UBND", ("Nơi nhận",), (), lang="en", qtype="doc_meta"), id="en-who-got-copies"),
     # "Giữa 5 tỉnh miền Trung": the count is met by the five provinces the sentence names.
     pytest.param(Case(
         "Hội nghị sơ kết diễn đàn liên kết phát triển du lịch giữa 5 tỉnh miền Trung với Hà Nội và TP. Hồ Chí Minh "
@@ -435,6 +447,17 @@ UNANSWERABLE = [
     pytest.param("Why did the 2014 plan pick Quang Phu ward as the site for a cluster to take relocated polluting "
                  "factories?", "en", id="en-reason-restates-the-question"),
     pytest.param("Festival Du lịch biển vùng được tổ chức nhằm mục đích gì?", "vi", id="vi-purpose-not-given"),
+    # "Năm 2018: 250 triệu đồng" is no figure for 2017; the 2014 target is none for 2015.
+    pytest.param("How much did Quang Ngai pay into the Regional Council's operating budget for 2017?", "en",
+                 id="en-figure-of-another-year"),
+    pytest.param("What industrial output value was Quang Ngai aiming for in 2015?", "en",
+                 id="en-what-value-of-another-year"),
+    # "Lãi suất hợp lý": a rate asked, none given.
+    pytest.param("What lending rate are banks in Thua Thien Hue supposed to offer businesses under its 2021-2025 plan?",
+                 "en", id="en-rate-not-given"),
+    # When the conference is scheduled is not the deadline of its report (the row gives only "Tháng 11").
+    pytest.param("What exact date in November 2018 was the investment and tourism promotion conference in Hue "
+                 "scheduled for?", "en", id="en-scheduled-day-not-given"),
     # A subject no document says, in either language: "đường sắt", "nước sạch".
     pytest.param("kh 350 hue co du an duong sat nao ket noi vung", "vi_nodiac", id="nodiac-subject-never-said"),
     pytest.param("Quảng Ngãi có kế hoạch cấp nước sạch cho huyện đảo Lý Sơn không?", "vi", id="vi-subject-never-said"),

@@ -584,3 +584,25 @@ def test_vietnamese_subject_terms_are_found_typed_either_way() -> None:
     assert "duong sat" in analyze("kh 350 co du an duong sat nao").subject_terms
     assert "duong sat" in analyze("Kế hoạch 350 có dự án đường sắt nào?").subject_terms
     assert analyze("Who signed plan 350?").subject_terms == []  # English reads its own vocabulary
+
+
+@pytest.mark.parametrize(
+    ("question", "years"),
+    [
+        ("How much did Quang Ngai pay into the Regional Council's budget for 2017?", []),
+        ("What does the 2018 plan give Quang Ngai to pay?", ["2018"]),
+        ("kế hoạch năm 2018 đóng góp bao nhiêu", ["2018"]),
+        ("Who signed the May 2022 letter?", ["2022"]),
+        ("KH phát triển CN năm 2014 đặt chỉ tiêu bao nhiêu", ["2014"]),
+    ],
+)
+def test_years_that_date_a_document(question: str, years: list[str]) -> None:
+    assert analyze(question).document_years == years
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What industrial output value was Quang Ngai aiming for?", "What lending rate must banks offer?"],
+)
+def test_a_quantity_named_after_what_asks_how_much(question: str) -> None:
+    assert analyze(question).qtype == QType.HOW_MUCH
