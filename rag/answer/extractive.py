@@ -244,6 +244,10 @@ _RESULT = re.compile(r"(?i:\bđã\b|đạt được|kết quả)")
 _REASON = re.compile(
     r"(?i:\bnhằm\b|\bđể\b|\bdo\b|\bvì\b|\bbởi\b|lý do|nguyên nhân|góp phần|tạo điều kiện|với mục tiêu|phục vụ)"
 )
+_RANKS = re.compile(
+    r"(?i:\b(cao|lớn|nhiều|thấp|ít|nhỏ|tốt|mạnh|nhanh) nhất\b|(xếp|đứng) thứ|hàng đầu|đứng đầu|số 1\b"
+    r"|\b(cao|thấp|nhiều|ít|lớn|nhỏ) hơn\b|so với|\bgấp\b)"
+)
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
@@ -504,6 +508,11 @@ class ExtractiveAnswerer:
             # "Did Dung Quất actually attract 100-150 million USD": a plan states targets and tasks;
             # only a sentence reporting what was done answers.
             spans = [s for s in spans if _RESULT.search(s.text) and not _TARGET.search(s.text)]
+        if query.asks_ranking:
+            # "Which park had the highest occupancy", "more or less than the other provinces": only a
+            # sentence that ranks or compares answers; a plan that states one figure, or a task to rank
+            # ("xếp hạng các Cụm công nghiệp"), does not.
+            spans = [s for s in spans if _RANKS.search(s.text)]
         if query.asks_reason:
             # "Why …": only a sentence that gives a purpose or a cause answers, and only one about
             # what is asked: a sentence that says why something else is done ("… gửi Sở KHĐT để tổng

@@ -81,6 +81,7 @@ class Query:
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
     asks_reason: bool = False  # "why", "vì sao": the evidence must give a reason or purpose
     asks_result: bool = False  # "did it actually", "thực tế đạt được": a result, which a target is not
+    asks_ranking: bool = False  # "the highest", "more or less than", "xếp hạng": a comparison or ranking
     issuer_places: list[str] = field(default_factory=list)  # provinces said to have issued the document
     places: list[str] = field(default_factory=list)  # provinces and cities the question names (canonical)
     answer_kind: str = ""  # "which university": a pattern the evidence must match
@@ -724,6 +725,13 @@ _REASON_PATTERN = (
     r"[^?]*\b(worked out|calculated|decided|determined|chosen|justified)|tai sao|vi sao|vi ly do gi|ly do (gi|nao)|"
     r"(nhung |cac )?ly do|(nham )?muc dich (gi|nao|la gi)|de lam gi)\b"
 )
+#: A ranking or comparison asked: the documents must make it ("more than 60%" is a threshold, not
+#: a comparison; "ít nhất" is "at least").
+_RANKING_PATTERN = (
+    r"\b(more or less than|(higher|lower|bigger|larger|smaller) than|rank(ed|s|ing)?|top[- ]ranked|top priority"
+    r"|(the )?(highest|lowest|largest|biggest|smallest|fewest|best|worst)"
+    r"|(cao|lon|nhieu|thap|nho) nhat|xep hang|thu hang|dung thu may|(cao|nhieu|lon|it|thap) hon hay)\b"
+)
 _RESULT_PATTERN = (
     r"\b(actually|in reality|in practice|was it achieved|were they achieved|"
     r"did (?![^?]*\b(aim|aims|plan|plans|target|expect|intend|want|hope|seek|supposed)\b)[^?]* (hit|reach|meet|achieve)|"
@@ -1002,6 +1010,7 @@ def analyze(question: str) -> Query:
             q.numbers.append(m.group(1))
     q.asks_list = bool(re.search(_LIST_PATTERN, folded))
     q.asks_reason = bool(re.search(_REASON_PATTERN, folded))
+    q.asks_ranking = bool(re.search(_RANKING_PATTERN, folded))
     q.asks_result = bool(re.search(_RESULT_PATTERN, folded))
     if qtype == QType.WHEN:
         q.time_kind = next((k for k, pat in _TIME_KINDS if re.search(pat, folded)), "any")

@@ -314,6 +314,10 @@ CASES = [
     pytest.param(Case(
         "Who got copies of Quang Ngai's 2018 plan for the central key economic region?",
         "39/KH-UBND", ("Nơi nhận",), (), lang="en", qtype="doc_meta"), id="en-who-got-copies"),
+    # A comparison the plan makes ("giảm 10,39% so với năm 2013").
+    pytest.param(Case(
+        "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
+        "25/QĐ-UBND", ("A", "2", "-1"), ("10,39%",), qtype="how_much"), id="vi-comparison-made"),
     # "Giữa 5 tỉnh miền Trung": the count is met by the five provinces the sentence names.
     pytest.param(Case(
         "Hội nghị sơ kết diễn đàn liên kết phát triển du lịch giữa 5 tỉnh miền Trung với Hà Nội và TP. Hồ Chí Minh "
@@ -458,6 +462,12 @@ UNANSWERABLE = [
     # When the conference is scheduled is not the deadline of its report (the row gives only "Tháng 11").
     pytest.param("What exact date in November 2018 was the investment and tourism promotion conference in Hue "
                  "scheduled for?", "en", id="en-scheduled-day-not-given"),
+    # Rankings and comparisons the plans never make; a task to rank is no ranking.
+    pytest.param("Was Quang Ngai's 250 million dong payment to the Regional Council more or less than what the other "
+                 "member provinces paid?", "en", id="en-comparison-not-made"),
+    pytest.param("Which of Quang Ngai's industrial clusters had the highest occupancy rate going into 2014?", "en",
+                 id="en-superlative-not-given"),
+    pytest.param("cum cong nghiep nao co ty le lap day cao nhat", "vi_nodiac", id="nodiac-superlative-not-given"),
     # A subject no document says, in either language: "đường sắt", "nước sạch".
     pytest.param("kh 350 hue co du an duong sat nao ket noi vung", "vi_nodiac", id="nodiac-subject-never-said"),
     pytest.param("Quảng Ngãi có kế hoạch cấp nước sạch cho huyện đảo Lý Sơn không?", "vi", id="vi-subject-never-said"),
