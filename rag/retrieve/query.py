@@ -629,10 +629,19 @@ def _department_first(words: list[str], raw: list[str]) -> tuple[list[str], list
     return out, out_raw
 
 
+#: Conversational frames that carry no subject: "what's the deal with", "anything about", "tell me about".
+_EN_CHATTER = re.compile(
+    r"(?i)\b(?:what(?:'s| is| was) the (?:deal|story|situation|score) (?:with|on|about)"
+    r"|is there anything (?:on|about|in)|any(?:thing)? (?:info(?:rmation)? |details? )?(?:on|about)"
+    r"|tell me (?:more )?about|what about)\b"
+)
+
+
 def translate_groups(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
     """Like translate_english, keeping each English term with its alternative translations.
     Vietnamese names typed with diacritics in an English sentence ("Thừa Thiên Huế") are read folded."""
     raw_words: list[str] = []
+    text = _EN_CHATTER.sub(" ", text)
     for raw in re.findall(r"[A-Za-z0-9'&\-/]+", re.sub(r"'s\b", "", fold(text))):
         parts = raw.split("-")
         if len(parts) > 1 and all(p.isalpha() for p in parts) and raw.lower() not in _KEY_WORDS:
@@ -964,6 +973,10 @@ def analyze(question: str) -> Query:
             add(lexical_tokens(p), 1.0)
         proper = [w for w in leftovers if w[:1].isupper() or any(c.isdigit() for c in w)]
         plain = [w for w in leftovers if w not in proper]
+        # "5G", "4G": a code of letters and digits names the subject as much as any translated term.
+        q.concepts += [
+            [w] for w in proper if re.fullmatch(r"[A-Za-z]{1,4}\d+[A-Za-z]{0,3}|\d+[A-Za-z]{1,3}", w)
+        ]
         add([t for t in lexical_tokens(" ".join(proper)) if not t.startswith("o:")], 0.8)
         soft = [t for t in lexical_tokens(" ".join(plain), bigrams=False) if not t.startswith("o:")]
         add(soft, 0.3)

@@ -314,6 +314,15 @@ CASES = [
     pytest.param(Case(
         "Who got copies of Quang Ngai's 2018 plan for the central key economic region?",
         "39/KH-UBND", ("Nơi nhận",), (), lang="en", qtype="doc_meta"), id="en-who-got-copies"),
+    # Conversational frames carry no subject; "5G" names it; "bring in" investment is "thu hút".
+    pytest.param(Case(
+        "What's the deal with the 2014 investment target for the Dung Quat economic zone — how much were they hoping "
+        "to bring in?",
+        "25/QĐ-UBND", ("B", "I", "2", "2.1", "-4"), ("100 - 150 triệu USD",), lang="en", qtype="how_much"),
+        id="en-chatty-how-much"),
+    pytest.param(Case(
+        "Anything about 5G rollout in Thua Thien Hue's regional linkage plan?",
+        "350/QĐ-UBND", ("II", "12", "-1"), ("5G",), lang="en"), id="en-anything-about-a-code"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
