@@ -529,6 +529,11 @@ class ExtractiveAnswerer:
         if len(result.place_docs) and query.qtype in (QType.WHO, QType.WHAT) and len(query.places) == 1:
             # "Under Thừa Thiên Huế's plan, what is the culture department to do": Huế's documents.
             spans = [s for s in spans if s.chunk.doc_id in result.place_docs]
+        named = self._named_document(query, result)
+        if named is not None and query.qtype in (QType.WHO, QType.WHAT):
+            # "What role does the Department of Foreign Affairs play in Quảng Ngãi's 2014 industrial
+            # development plan": that plan, named by its title and year, answers, or nothing does.
+            spans = [s for s in spans if s.chunk.doc_id == named]
         if not spans:
             return self.abstain(base, en, result.hits[:3])
         if query.qtype == QType.WHICH_DOCS:
@@ -585,6 +590,19 @@ class ExtractiveAnswerer:
             re.search(query.answer_kind, h.chunk.text) and cov >= max(threshold, best - 0.02)
             for h, cov in pairs
         )
+
+    def _named_document(self, query: Query, result: SearchResult) -> str | None:
+        """The one document the question names by its title and by the year it dates it with ("the
+        2014 industrial development plan"), or None."""
+        if len(result.title_docs) != 1 or not query.document_years:
+            return None
+        doc = self.document(result.title_docs[0])
+        if doc is None:
+            return None
+        own = {str(doc.issued_date.year)} if doc.issued_date else set()
+        if any(y in own or mentions_year(doc.title or "", y) for y in query.document_years):
+            return result.title_docs[0]
+        return None
 
     def _gives_reason(self, text: str, asked: set[str]) -> bool:
         """A purpose or cause clause in ``text`` that says more than the question does: "để di dời

@@ -323,6 +323,10 @@ CASES = [
     pytest.param(Case(
         "Anything about 5G rollout in Thua Thien Hue's regional linkage plan?",
         "350/QĐ-UBND", ("II", "12", "-1"), ("5G",), lang="en"), id="en-anything-about-a-code"),
+    pytest.param(Case(
+        "What role does the Department of Information and Communications play in Quang Ngai's 2014 industrial "
+        "development plan?",
+        "25/QĐ-UBND", ("B", "I", "12", "-6"), (), lang="en"), id="en-agency-in-the-named-plan"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
@@ -477,6 +481,9 @@ UNANSWERABLE = [
     pytest.param("Which of Quang Ngai's industrial clusters had the highest occupancy rate going into 2014?", "en",
                  id="en-superlative-not-given"),
     pytest.param("cum cong nghiep nao co ty le lap day cao nhat", "vi_nodiac", id="nodiac-superlative-not-given"),
+    # The plan named by its title and year gives the Department of Foreign Affairs no task (997/QĐ-UBND does).
+    pytest.param("What role does the provincial Department of Foreign Affairs play in Quang Ngai's 2014 industrial "
+                 "development plan?", "en", id="en-agency-absent-from-the-named-plan"),
     # A subject no document says, in either language: "đường sắt", "nước sạch".
     pytest.param("kh 350 hue co du an duong sat nao ket noi vung", "vi_nodiac", id="nodiac-subject-never-said"),
     pytest.param("Quảng Ngãi có kế hoạch cấp nước sạch cho huyện đảo Lý Sơn không?", "vi", id="vi-subject-never-said"),
