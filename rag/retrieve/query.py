@@ -747,7 +747,18 @@ _RESULT_PATTERN = (
     r"thuc te|da dat duoc|dat duoc chua|ket qua dat duoc|da hoan thanh chua)\b"
 )
 _TASK_FRAMING = ("giao", "việc", "nhiệm vụ", "làm", "yêu cầu", "đề nghị", "tasked", "asked")
-_TIME_FRAMING = ("kéo dài", "thời gian", "khi nào", "bao giờ", "lúc nào", "hạn", "thời hạn", "hạn chót")
+_TIME_FRAMING = (
+    "kéo dài",
+    "thời gian",
+    "khi nào",
+    "bao giờ",
+    "lúc nào",
+    "hạn",
+    "thời hạn",
+    "hạn chót",
+    "chậm nhất",
+    "muộn nhất",
+)
 _WHO_FRAMING = (
     "chịu trách nhiệm",
     "trách nhiệm",

@@ -1541,7 +1541,7 @@ SUBJECT_TERMS_VI: frozenset[str] = frozenset(
 QUESTION_WORDS_VI = frozenset(
     "ai gi nao bao nhieu khong co duoc la cua cac nhung trong ve cho the nhu voi va hay "
     "khi dau o chua da se phai can nay do thi ma hoi biet xin vui long nhac neu deu gom hay may phan tram "
-    "vao len toi".split()
+    "vao len toi muon hoac".split()
 )
 QUESTION_WORDS_EN = frozenset(
     "who whom whose what which when where why how is are was were be been the a an of for to in on at by "

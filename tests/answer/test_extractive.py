@@ -327,6 +327,11 @@ CASES = [
         "What role does the Department of Information and Communications play in Quang Ngai's 2014 industrial "
         "development plan?",
         "25/QĐ-UBND", ("B", "I", "12", "-6"), (), lang="en"), id="en-agency-in-the-named-plan"),
+    # "Chậm nhất khi nào" frames the time asked; "muốn", "hoặc" carry nothing.
+    pytest.param(Case(
+        "Các huyện muốn mở rộng hoặc xây mới cụm công nghiệp năm 2015 phải gửi hồ sơ về Sở Công Thương chậm nhất "
+        "khi nào?",
+        "25/QĐ-UBND", ("B", "I", "14", "-3"), ("30/6/2014",), qtype="when"), id="vi-at-the-latest"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
