@@ -770,6 +770,8 @@ _WHO_FRAMING = (
     "cơ quan",
     "đơn vị",
     "đầu tư",
+    "đóng vai trò",
+    "vai trò",
     "responsible",
 )
 

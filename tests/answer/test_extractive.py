@@ -327,6 +327,11 @@ CASES = [
         "What role does the Department of Information and Communications play in Quang Ngai's 2014 industrial "
         "development plan?",
         "25/QĐ-UBND", ("B", "I", "12", "-6"), (), lang="en"), id="en-agency-in-the-named-plan"),
+    # "Đơn vị nào đóng vai trò …" frames who is asked: "vai trò" in another department's task is no answer.
+    pytest.param(Case(
+        "Ở Thừa Thiên Huế, đơn vị nào đóng vai trò cơ quan thường trực của Tổ Điều phối Vùng kinh tế trọng điểm miền "
+        "Trung giai đoạn 2021-2025?",
+        "350/QĐ-UBND", ("III", "2"), ("Sở Kế hoạch và Đầu tư",), qtype="who"), id="vi-who-plays-the-role"),
     # "Chậm nhất khi nào" frames the time asked; "muốn", "hoặc" carry nothing.
     pytest.param(Case(
         "Các huyện muốn mở rộng hoặc xây mới cụm công nghiệp năm 2015 phải gửi hồ sơ về Sở Công Thương chậm nhất "
