@@ -422,6 +422,11 @@ def agency_key(text: str) -> str:
     return " ".join(re.sub(r"[,\-–;:()]", " ", fold(text).lower()).split())
 
 
+#: Sectors whose department the sector's name stands for ("ngành y tế" is Sở Y tế's).
+_SECTOR_DEPARTMENTS = (
+    "y te|giao duc va dao tao|giao duc|tu phap|tai chinh|xay dung|giao thong van tai|cong thuong|noi vu"
+)
+
 #: Agencies by their folded names, longest first: the question names one → the evidence must too.
 AGENCY_NAMES: tuple[str, ...] = tuple(
     sorted(
@@ -1041,6 +1046,8 @@ def analyze(question: str) -> Query:
     if qtype == QType.WHEN:
         q.time_kind = next((k for k, pat in _TIME_KINDS if re.search(pat, folded)), "any")
     expanded = agency_key(expand_inline(folded) + " " + " ".join(fold(t).lower() for t in q.translations))
+    # "Ngành y tế", "ngành giáo dục": a sector named for its department.
+    expanded = re.sub(rf"\bnganh (?=(?:{_SECTOR_DEPARTMENTS})\b)", "so ", expanded)
     q.agencies = [a for a in AGENCY_NAMES if re.search(r"\b" + re.escape(a) + r"\b", expanded)]
     # "Sở Kế hoạch và Đầu tư" also contains "kế hoạch": keep only the longest names found.
     q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]

@@ -606,3 +606,16 @@ def test_years_that_date_a_document(question: str, years: list[str]) -> None:
 )
 def test_a_quantity_named_after_what_asks_how_much(question: str) -> None:
     assert analyze(question).qtype == QType.HOW_MUCH
+
+
+@pytest.mark.parametrize(
+    ("question", "agencies"),
+    [
+        ("Ngành y tế Quảng Ngãi được phân công làm gì?", ["so y te"]),
+        ("nganh tai chinh phai lam gi", ["so tai chinh"]),
+        ("Các sở, ban, ngành liên quan làm gì?", []),  # "ngành" alone names no department
+        ("Ngành du lịch cần làm gì?", []),  # Huế's Sở Du lịch or Quảng Ngãi's Sở VHTTDL: not one department
+    ],
+)
+def test_a_sector_stands_for_its_department(question: str, agencies: list[str]) -> None:
+    assert analyze(question).agencies == agencies
