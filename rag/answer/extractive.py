@@ -262,6 +262,29 @@ def _dated(text: str, at: int, years: Sequence[str]) -> bool:
     return any(mentions_year(named[-1].group(0), y) for y in years)
 
 
+#: Kinds of which a question asks one member, and a sentence may give another's figure.
+_MEMBERS: tuple[tuple[str, ...], ...] = (
+    ("dich vu", "cong nghiep", "nong nghiep", "lam nghiep", "thuy san"),  # sectors of the economy
+    ("so cap", "trung cap", "cao dang", "dai hoc"),  # levels of training
+)
+
+
+def _other_member(query: Query, span: Span, at: int) -> bool:
+    """The question asks for one member of a kind ("dịch vụ"), and the member named last before the
+    figure at ``at`` in its sentence is another ("công nghiệp-xây dựng …: 59-60%"): the figure is
+    the other's."""
+    asked_text = " ".join(fold(t).lower() for t in [query.question, *query.translations])
+    before = fold(span.text[:at]).lower()
+    for kind in _MEMBERS:
+        asked = [m for m in kind if re.search(rf"\b{m}\b", asked_text)]
+        if not asked or len(asked) == len(kind):
+            continue
+        named = [(mm.start(), mm.group(0)) for m in kind for mm in re.finditer(rf"\b{m}\b", before)]
+        if named and max(named)[1] not in asked:
+            return True
+    return False
+
+
 def _unsaid_term(terms: Sequence[str], in_corpus: Callable[[str], bool]) -> bool:
     """One of ``terms`` (folded, several words) is never said in the loaded documents: one of its word
     pairs occurs nowhere."""
@@ -828,6 +851,8 @@ class ExtractiveAnswerer:
                     if occurs and _DEADLINE_BEFORE.search(span.text[max(0, m.start() - 15) : m.start()]):
                         continue
                     found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
+                    if query.qtype == QType.HOW_MUCH and _other_member(query, span, m.start()):
+                        continue  # "tỷ trọng dịch vụ" asked: "công nghiệp-xây dựng …: 59-60%" is industry's
                     if (
                         figure_years
                         and query.qtype == QType.HOW_MUCH

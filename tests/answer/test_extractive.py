@@ -337,6 +337,9 @@ CASES = [
         "Các huyện muốn mở rộng hoặc xây mới cụm công nghiệp năm 2015 phải gửi hồ sơ về Sở Công Thương chậm nhất "
         "khi nào?",
         "25/QĐ-UBND", ("B", "I", "14", "-3"), ("30/6/2014",), qtype="when"), id="vi-at-the-latest"),
+    pytest.param(Case(
+        "What share of GDP should industry and construction reach in 2014?",
+        "25/QĐ-UBND", ("A", "2", "-2"), ("59-60%",), lang="en", qtype="how_much"), id="en-share-of-its-sector"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
@@ -494,6 +497,11 @@ UNANSWERABLE = [
     # The plan named by its title and year gives the Department of Foreign Affairs no task (997/QĐ-UBND does).
     pytest.param("What role does the provincial Department of Foreign Affairs play in Quang Ngai's 2014 industrial "
                  "development plan?", "en", id="en-agency-absent-from-the-named-plan"),
+    # Another member of the kind asked: industry's share is no figure for services; GRDP per head of another province.
+    pytest.param("ty trong dich vu trong gdp quang ngai nam 2014 chi tieu bao nhieu", "vi_nodiac",
+                 id="nodiac-figure-of-another-sector"),
+    pytest.param("What GRDP per capita does Thua Thien Hue target for 2025 in its regional linkage plan?", "en",
+                 id="en-per-capita-not-given"),
     # A subject no document says, in either language: "đường sắt", "nước sạch".
     pytest.param("kh 350 hue co du an duong sat nao ket noi vung", "vi_nodiac", id="nodiac-subject-never-said"),
     pytest.param("Quảng Ngãi có kế hoạch cấp nước sạch cho huyện đảo Lý Sơn không?", "vi", id="vi-subject-never-said"),
