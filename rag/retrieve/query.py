@@ -954,8 +954,31 @@ _DOC_NUMBER = re.compile(
 )
 
 
+#: English sentences about the asker or the answer's form, not the question: "I'm a consultant helping
+#: a Japanese supplier.", "Just the place names is fine, thx."
+_ASIDE = re.compile(
+    r"(?i)^(?:hi|hello|hey|dear|thanks|thank you|thx|cheers|sorry|just|i'?m|i am|we'?re|we are|i work|we work"
+    r"|i'?ve|i have|i need|i'?d like|i would like|my (?:client|boss|team|company|manager|editor)"
+    r"|our (?:client|team|company|firm))\b"
+)
+_ASKS_EN = re.compile(r"(?i)\?|\b(?:who|whom|whose|what|which|when|where|why|how)\b")
+
+
+def drop_asides(text: str) -> str:
+    """An English question without the sentences around it that only introduce the asker or ask for a
+    form of answer; unchanged when no other sentence asks."""
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", text) if s.strip()]
+    asking = [s for s in sentences if _ASKS_EN.search(s)]
+    said = [w for w in re.findall(r"[a-z0-9]+", " ".join(asking).lower()) if w not in QUESTION_WORDS_EN]
+    if len(sentences) < 2 or len(said) < 6:
+        return text  # "I'm following the container route. Which documents bring that up?": it says what
+    return " ".join(s for s in sentences if s in asking or not _ASIDE.match(s))
+
+
 def analyze(question: str) -> Query:
     text = clean_chars(question).strip()
+    if detect_lang(text) == "en":
+        text = drop_asides(text)
     folded = " ".join(fold(text).lower().split())
     lang = detect_lang(text)
     qtype, meta_field = detect_type(folded)

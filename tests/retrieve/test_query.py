@@ -14,6 +14,7 @@ from rag.retrieve.query import (
     abbreviations_in,
     analyze,
     detect_lang,
+    drop_asides,
     expand_abbreviations,
     expand_inline,
     translate_english,
@@ -619,3 +620,21 @@ def test_a_quantity_named_after_what_asks_how_much(question: str) -> None:
 )
 def test_a_sector_stands_for_its_department(question: str, agencies: list[str]) -> None:
     assert analyze(question).agencies == agencies
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("I'm a consultant helping a Japanese auto-parts supplier scope out Quang Ngai. The 2018 plan lists a workshop "
+         "on supporting industries - which department was running it, and which offices help out?",
+         "The 2018 plan lists a workshop on supporting industries - which department was running it, and which "
+         "offices help out?"),
+        ("Where does Hue plan to build its concentrated IT park, and which areas get 5G? just the place names, thx",
+         "Where does Hue plan to build its concentrated IT park, and which areas get 5G?"),
+        # The question refers back to what the first sentence says: nothing is dropped.
+        ("I'm following plans for a container route out of Dung Quat port. Which documents bring that up?",
+         "I'm following plans for a container route out of Dung Quat port. Which documents bring that up?"),
+    ],
+)  # fmt: skip
+def test_asides_around_an_english_question_are_dropped(question: str, kept: str) -> None:
+    assert drop_asides(question) == kept
