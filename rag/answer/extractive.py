@@ -1258,6 +1258,8 @@ class ExtractiveAnswerer:
             cite = cite_in(K.PREAMBLE)
             bases = "; ".join(r.text for r in doc.legal_bases) or "—"
             text = f"Legal basis of {ref}: {bases}." if en else f"Căn cứ / cơ sở ban hành {ref}: {bases}."
+            if doc.proposed_by:
+                text += f" Proposed by: {doc.proposed_by}." if en else f" Xét đề nghị của: {doc.proposed_by}."
         elif field == "title":
             cite = cite_in(K.HEADER)
             text = f"Title of {ref}: {doc.title}." if en else f"Trích yếu {ref}: {doc.title}."

@@ -226,6 +226,9 @@ def extract(doc_text: str, sections: list[Section]) -> dict[str, object]:
                     seen.add(key)
                     bases.append(ref)
         meta["legal_bases"] = bases
+        proposal = next((p for p in paras if re.match(r"^(Xét|Theo) đề nghị\b", p)), None)
+        if proposal:
+            meta["proposed_by"] = re.sub(r"^(Xét|Theo) đề nghị (của )?", "", proposal).rstrip(" .;,")
 
     if K.RECIPIENTS in by_kind:
         rec = _text(doc_text, by_kind[K.RECIPIENTS])

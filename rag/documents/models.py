@@ -108,6 +108,9 @@ class Document(BaseModel):
     signer: Signer | None = None
     issued_with: DocRef | None = Field(None, description="Decision a plan is issued with (kèm theo)")
     legal_bases: list[DocRef] = Field(default_factory=list)
+    proposed_by: str | None = Field(
+        None, description="Whose proposal the document answers ('Xét đề nghị của …'), as written"
+    )
     recipients: list[str] = Field(default_factory=list, description="'Kính gửi' entries")
     mentions: list[str] = Field(default_factory=list, description="Document numbers mentioned in the text")
     number_source: str | None = Field(None, description="'header', 'appendix caption', 'issued with'")

@@ -11,7 +11,7 @@ from rag.documents.structure import build_tree
 from rag.text.normalize import fold, normalize_document
 
 #: Bumped whenever parsing or chunking changes, so that re-ingest re-parses unchanged files.
-PARSER_VERSION = "2026.11.22-4"
+PARSER_VERSION = "2026.12.07-1"
 
 
 def slug(text: str) -> str:

@@ -79,7 +79,8 @@ _DOC_WORDS = (
     r"|programmes?|programs?|schemes?|dispatch)\b"
 )
 _IMPLEMENTING = (
-    r"\b(?:trien khai|thuc hien|thi hanh|implement(?:s|ing|ation)?|carr(?:y|ies|ying) out|executing) (?:of )?"
+    r"\b(?:trien khai|thuc hien|thi hanh|implement(?:s|ing|ation)?|carr(?:y|ies|ying) out|executing"
+    r"|pass(?:es|ing)? down|hand(?:s|ing)? down|roll(?:s|ing)? out|put(?:s|ting)? into effect|act(?:s|ing)? on) (?:of )?"
 )
 _TITLE_GENERIC = frozenset(
     "ke_hoach ban_hanh hanh_ke trien_khai khai_thuc thuc_hien hien_ke hien_nghi nghi_quyet quyet_so "

@@ -340,6 +340,22 @@ CASES = [
     pytest.param(Case(
         "What share of GDP should industry and construction reach in 2014?",
         "25/QĐ-UBND", ("A", "2", "-2"), ("59-60%",), lang="en", qtype="how_much"), id="en-share-of-its-sector"),
+    # Document metadata asked in loose English: whose proposal, legal grounds, a typo, "number and date".
+    pytest.param(Case(
+        "On whose recommendation did Quang Ngai adopt its 2017 international integration plan, and which national "
+        "strategy decision was it based on?",
+        "997/QĐ-UBND", ("Mở đầu",), ("40/QĐ-TTg", "Giám đốc Sở Ngoại vụ"), lang="en", qtype="doc_meta"),
+        id="en-proposed-by"),
+    pytest.param(Case(
+        "Which national-level agencies recieved copies of Quang Ngai's 2017 decision on the international integration "
+        "plan?",
+        "997/QĐ-UBND", ("Nơi nhận",), ("Ban Chỉ đạo quốc gia về HNQT",), lang="en", qtype="doc_meta"),
+        id="en-recipients-typo"),
+    pytest.param(Case(
+        "What's the official number of the Quang Ngai letter passing down Resolution 57/NQ-CP, and what date did it "
+        "go out?",
+        "2395/UBND-KTTH", ("Phần đầu",), ("2395/UBND-KTTH", "20/5/2022"), lang="en", qtype="doc_meta"),
+        id="en-number-of-the-implementing-letter"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",

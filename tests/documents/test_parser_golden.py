@@ -29,6 +29,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "signer": ("Đặng Văn Minh", "Chủ tịch", None),
         "issued_with": None,
         "legal_bases": ["57/NQ-CP"],
+        "proposed_by": None,
         "recipients": [
             "Các sở, ban ngành, đơn vị trực thuộc UBND tỉnh",
             "Các cơ quan Trung ương trên địa bàn tỉnh",
@@ -49,6 +50,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "signer": None,
         "issued_with": None,
         "legal_bases": ["87/NQ-HĐV", "17/KH-HĐV"],
+        "proposed_by": None,
         "recipients": [],
         "number_source": "appendix caption",
     },
@@ -65,6 +67,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "signer": None,
         "issued_with": ("25/QĐ-UBND", dt.date(2014, 1, 8)),
         "legal_bases": ["2113/QĐ-UBND", "199/QĐ-UBND"],
+        "proposed_by": None,
         "recipients": [],
         "number_source": "issued with",
     },
@@ -84,6 +87,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "signer": ("Nguyễn Văn Phương", "Chủ tịch", "TM. Ủy ban nhân dân"),
         "issued_with": None,
         "legal_bases": ["02/QĐ-HĐV"],
+        "proposed_by": None,
         "recipients": [],
         "number_source": "header",
     },
@@ -102,6 +106,9 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "signer": ("Phạm Trường Thọ", "Phó Chủ tịch", "KT. Chủ tịch"),
         "issued_with": None,
         "legal_bases": [None, "40/QĐ-TTg"],  # the Luật is cited by name and date, without a number
+        "proposed_by": (
+            "Giám đốc Sở Ngoại vụ tại các Công văn: số 686/SNgV-HTQT ngày 26/12/2016 và số 259/SNgV-HTQT ngày 20/4/2017"
+        ),
         "recipients": [],
         "number_source": "header",
     },
@@ -122,6 +129,7 @@ def _metadata(doc: Document) -> dict[str, Any]:
         "signer": (doc.signer.name, doc.signer.position, doc.signer.authority) if doc.signer else None,
         "issued_with": (doc.issued_with.number, doc.issued_with.issued_date) if doc.issued_with else None,
         "legal_bases": [ref.number for ref in doc.legal_bases],
+        "proposed_by": doc.proposed_by,
         "recipients": doc.recipients,
         "number_source": doc.number_source,
     }
