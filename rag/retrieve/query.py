@@ -125,7 +125,7 @@ def detect_lang(text: str) -> str:
 _META_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "signer",
-        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|nao ky|(do|boi) [^?]*\bky\s*\??$|who signed|signed by|signator|signer|sign(ed)? (it|the)|whose signature|signature (is )?on)\b",
+        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|nao ky|(do|boi) [^?]*\bky\s*\??$|who (actually |really |exactly |personally )?signed|signed by|signator|signer|sign(ed)? (it|the)|whose signature|signature (is )?on)\b",
     ),
     (
         "issued_with",
@@ -133,13 +133,13 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "recipients",
-        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|recieved|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy|copies)\b|(sent|addressed) to whom|copied to|on the (distribution|mailing) list)",
+        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|recieved|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy|copies)\b|(sent|addressed) to whom|addressees?|copied to|on the (distribution|mailing) list)",
     ),
     (
         "legal_basis",
         r"^(?:cong van|cv|ke hoach|kh|quyet dinh|qd)\s*(?:so\s*)?\d+(?![\w/])\s+(?:duoc ban hanh de\s+)?"
         r"(?:thuc hien|trien khai|cu the hoa) (?:nghi quyet|quyet dinh|chi thi|ket luan|van ban|chuong trinh) nao"
-        r"|\b(can cu|co so phap ly|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
+        r"|\b(can cu|co so phap ly|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|(which|what) (\w+ ){0,2}(department|agency|body|office) (put forward|proposed|submitted|recommended|drafted)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
     ),
     (
         "issuer",

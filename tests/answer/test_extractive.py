@@ -356,6 +356,14 @@ CASES = [
         "go out?",
         "2395/UBND-KTTH", ("Phần đầu",), ("2395/UBND-KTTH", "20/5/2022"), lang="en", qtype="doc_meta"),
         id="en-number-of-the-implementing-letter"),
+    pytest.param(Case(
+        "Who actually signed Quang Ngai's 2017 decision adopting the international integration strategy plan - was it "
+        "the chairman himself?",
+        "997/QĐ-UBND", ("Chữ ký",), ("Phạm Trường Thọ",), lang="en", qtype="doc_meta"), id="en-who-actually-signed"),
+    pytest.param(Case(
+        "Who were the addressees of the Quang Ngai chairman's May 2022 dispatch on implementing Resolution 57?",
+        "2395/UBND-KTTH", ("Kính gửi",), ("Các cơ quan Trung ương trên địa bàn tỉnh",), lang="en", qtype="doc_meta"),
+        id="en-addressees"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
