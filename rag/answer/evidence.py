@@ -86,6 +86,20 @@ _PLACE_COUNT = (
 )
 
 
+#: A number that names which one of a series ("phase 3", "giai đoạn 2", "level-4"): the text must give
+#: that number with one of the nouns of its series.
+_ORDINAL_NOUNS = {
+    "phase": "giai doan|gd|dot|phase",
+    "stage": "giai doan|gd|dot|stage",
+    "giai doan": "giai doan|gd",
+    "dot": "dot|giai doan",
+    "round": "dot|round",
+    "level": "muc do|muc|cap do|level",
+    "muc do": "muc do|muc",
+}
+_ORDINAL = r"\b(" + "|".join(_ORDINAL_NOUNS) + r")\s*-?\s*(\d{1,2})\b"
+
+
 class EvidenceScorer:
     def __init__(
         self,
@@ -142,6 +156,10 @@ class EvidenceScorer:
             self.weights.pop(t, None)
         self.total = sum(self.weights.values()) or 1.0
         self.place_counts = set(re.findall(_PLACE_COUNT, fold(query.question).lower()))
+        self.ordinals = [
+            (n.lstrip("0") or "0", _ORDINAL_NOUNS[noun])
+            for noun, n in re.findall(_ORDINAL, fold(query.question).lower())
+        ]
         self.phrase_total = sum(self.phrases.values())
 
         # English questions: one concept per English term, present when any of its translations is.
@@ -237,6 +255,12 @@ class EvidenceScorer:
             n
             for n in self.query.numbers
             if not _number_in(n, present) and n not in self.loose_years and not self._counted(n, text)
+        ]
+        # "Phase 3 of the Doosan plant": the number goes with its noun; "giai đoạn 2 (28ha)" with a
+        # "3" elsewhere is phase 2.
+        folded = fold(text).lower()
+        missing += [
+            n for n, nouns in self.ordinals if not re.search(rf"\b(?:{nouns})\s*-?\s*0?{n}\b", folded)
         ]
         if any(not re.fullmatch(r"(19|20)\d\d", n) for n in missing):
             # "Level-4 services" over a sentence on level-3 ones: the figure that qualifies what is

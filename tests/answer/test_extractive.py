@@ -364,6 +364,10 @@ CASES = [
         "Who were the addressees of the Quang Ngai chairman's May 2022 dispatch on implementing Resolution 57?",
         "2395/UBND-KTTH", ("Kính gửi",), ("Các cơ quan Trung ương trên địa bàn tỉnh",), lang="en", qtype="doc_meta"),
         id="en-addressees"),
+    pytest.param(Case(
+        "How many hectares is phase 2 of the Doosan heavy industry plant at Dung Quat?",
+        "25/QĐ-UBND", ("B", "I", "2", "2.1", "-3", "(6)"), ("28ha",), lang="en", qtype="how_much"),
+        id="en-phase-given"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
@@ -526,6 +530,9 @@ UNANSWERABLE = [
                  id="nodiac-figure-of-another-sector"),
     pytest.param("What GRDP per capita does Thua Thien Hue target for 2025 in its regional linkage plan?", "en",
                  id="en-per-capita-not-given"),
+    # "Phase 3": the number goes with its noun; the plan gives phase 2 (28ha).
+    pytest.param("How many hectares is phase 3 of the Doosan heavy industry plant at Dung Quat supposed to cover?", "en",
+                 id="en-phase-not-given"),
     # A subject no document says, in either language: "đường sắt", "nước sạch".
     pytest.param("kh 350 hue co du an duong sat nao ket noi vung", "vi_nodiac", id="nodiac-subject-never-said"),
     pytest.param("Quảng Ngãi có kế hoạch cấp nước sạch cho huyện đảo Lý Sơn không?", "vi", id="vi-subject-never-said"),
