@@ -531,6 +531,10 @@ class ExtractiveAnswerer:
             # "Did Dung Quất actually attract 100-150 million USD": a plan states targets and tasks;
             # only a sentence reporting what was done answers.
             spans = [s for s in spans if _RESULT.search(s.text) and not _TARGET.search(s.text)]
+        if query.in_appendix and query.qtype != QType.DOC_META:
+            # "In the annex to the 2018 plan, who leads the human resources conference": a row of
+            # the appendix answers, or nothing does.
+            spans = [s for s in spans if s.chunk.section_kind in (K.TABLE_ROW, K.APPENDIX)]
         if query.asks_ranking:
             # "Which park had the highest occupancy", "more or less than the other provinces": only a
             # sentence that ranks or compares answers; a plan that states one figure, or a task to rank

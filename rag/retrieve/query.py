@@ -82,6 +82,7 @@ class Query:
     asks_reason: bool = False  # "why", "vì sao": the evidence must give a reason or purpose
     asks_result: bool = False  # "did it actually", "thực tế đạt được": a result, which a target is not
     asks_ranking: bool = False  # "the highest", "more or less than", "xếp hạng": a comparison or ranking
+    in_appendix: bool = False  # "in the annex", "theo phụ lục": the answer is an appendix's
     issuer_places: list[str] = field(default_factory=list)  # provinces said to have issued the document
     places: list[str] = field(default_factory=list)  # provinces and cities the question names (canonical)
     answer_kind: str = ""  # "which university": a pattern the evidence must match
@@ -1066,6 +1067,12 @@ def analyze(question: str) -> Query:
     q.asks_list = bool(re.search(_LIST_PATTERN, folded))
     q.asks_reason = bool(re.search(_REASON_PATTERN, folded))
     q.asks_ranking = bool(re.search(_RANKING_PATTERN, folded))
+    q.in_appendix = bool(
+        re.search(
+            r"\b(?:in|on|under|from|according to) (?:the |its )?(?:\w+ ){0,2}?(?:annex|appendix|appended table)|\b(?:theo|trong|tai) (?:bang )?phu luc\b",
+            folded,
+        )
+    )
     q.asks_result = bool(re.search(_RESULT_PATTERN, folded))
     if qtype == QType.WHEN:
         q.time_kind = next((k for k, pat in _TIME_KINDS if re.search(pat, folded)), "any")

@@ -368,6 +368,14 @@ CASES = [
         "How many hectares is phase 2 of the Doosan heavy industry plant at Dung Quat?",
         "25/QĐ-UBND", ("B", "I", "2", "2.1", "-3", "(6)"), ("28ha",), lang="en", qtype="how_much"),
         id="en-phase-given"),
+    # "In the annex": a row of the appendix answers; the standing body is "cơ quan thường trực".
+    pytest.param(Case(
+        "In the annex to Quang Ngai's 2018 linkage plan, who leads the supporting industry workshop?",
+        "39/KH-UBND", ("Phụ lục", "1"), ("Sở Công Thương",), lang="en"), id="en-in-the-annex"),
+    pytest.param(Case(
+        "In Hue's 2021-2025 regional plan, who acts as the standing body - basically the secretariat - of the "
+        "coordination team for the central key economic region?",
+        "350/QĐ-UBND", ("III", "2"), ("Sở Kế hoạch và Đầu tư",), lang="en", qtype="who"), id="en-standing-body"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",

@@ -638,3 +638,15 @@ def test_a_sector_stands_for_its_department(question: str, agencies: list[str]) 
 )  # fmt: skip
 def test_asides_around_an_english_question_are_dropped(question: str, kept: str) -> None:
     assert drop_asides(question) == kept
+
+
+@pytest.mark.parametrize(
+    ("question", "appendix"),
+    [
+        ("In the annex to Quang Ngai's 2018 plan, who leads the workshop?", True),
+        ("Theo phụ lục Kế hoạch 39, hội thảo đường bộ ven biển do sở nào chủ trì?", True),
+        ("Who leads the supporting industry workshop?", False),
+    ],
+)
+def test_a_question_scoped_to_an_appendix(question: str, appendix: bool) -> None:
+    assert analyze(question).in_appendix is appendix
