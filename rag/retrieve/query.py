@@ -126,7 +126,7 @@ def detect_lang(text: str) -> str:
 _META_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "signer",
-        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|nao ky|(do|boi) [^?]*\bky\s*\??$|who (actually |really |exactly |personally )?signed|signed by|signator|signer|sign(ed)? (it|the)|whose signature|signature (is )?on)\b",
+        r"\b(ai ky|nguoi ky|ky boi|ky ten|ai la nguoi ky|ky ban hanh|nao ky|(do|boi) [^?]*\bky\s*\??$|who (actually |really |exactly |personally )?signed|signed by|signator\w*|signer|sign(ed|s)? off|put (their|his|her) name to|sign(ed)? (it|the)|whose signature|signature (is )?on)\b",
     ),
     (
         "issued_with",
@@ -134,7 +134,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "recipients",
-        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|recieved|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy|copies)\b|(sent|addressed) to whom|addressees?|copied to|on the (distribution|mailing) list)",
+        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|recieved|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy|copies)\b|(sent|addressed) to whom|addressees?|copied (to|on)|cc'?d|on the (distribution|mailing) list)",
     ),
     (
         "legal_basis",
@@ -148,14 +148,18 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "date",
-        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when (was|were|did) (?![^?]*\b(supposed|required|expected|due|asked|meant|have|had|need)\b)[^?]*\b(plan|decision|letter|document|dispatch|resolution|it|\d+\S*)\b[^?]{0,30}\b(issued|signed|adopted|promulgated|released|published|come out)|date of (issu|sign|adopt|promulgat)|issued on|dated|issue date|issuance date|signing date|date (it|was|is) .*(issued|signed)|(what|which) date .*(issued|signed|adopted|promulgated))",
+        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when (was|were|did) (?![^?]*\b(supposed|required|expected|due|asked|meant|have|had|need)\b)[^?]*\b(plan|decision|letter|document|dispatch|resolution|it|\d+\S*)\b[^?]{0,30}\b(issued|signed|adopted|promulgated|released|published|come out)|date of (issu|sign|adopt|promulgat)|issued on|dated|issue date|what date is (on|of)|date (is )?on (the )?(letter|plan|decision|document|dispatch)|when did (?![^?]*\b(supposed|required|expected|due|asked|meant|have to|need)\b)[^?]*\b(issue|sign|adopt|promulgate|release|publish)\b|issuance date|signing date|date (it|was|is) .*(issued|signed)|(what|which) date .*(issued|signed|adopted|promulgated))",
     ),
     (
         "number",
         r"\b(so hieu|so ky hieu|so van ban|number of the (document|plan|decision|letter)|document number|official number"
         r"|reference number|number and date|(what'?s|what is|whats) (the|its) (official )?number\b)",
     ),
-    ("title", r"\b(trich yeu|ve viec gi|tieu de|title of|subject of)\b"),
+    (
+        "title",
+        r"\b(trich yeu|ve viec gi|tieu de|title of|subject of)\b|\bwhat is (the )?(letter|dispatch|decision|plan|document) "
+        r"(no\.? |number )?\S+ about\??$",
+    ),
 )
 _WHICH_DOCS = r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|cong van nao|which (of the )?(documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b"
 _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (

@@ -376,6 +376,21 @@ CASES = [
         "In Hue's 2021-2025 regional plan, who acts as the standing body - basically the secretariat - of the "
         "coordination team for the central key economic region?",
         "350/QĐ-UBND", ("III", "2"), ("Sở Kế hoạch và Đầu tư",), lang="en", qtype="who"), id="en-standing-body"),
+    # More English ways of asking about a document itself.
+    pytest.param(Case("What date is on letter 2395?", "2395/UBND-KTTH", ("Phần đầu",), ("20/5/2022",), lang="en",
+                      qtype="doc_meta"), id="en-date-on-a-letter"),
+    pytest.param(Case("Who put their name to plan 350?", "350/QĐ-UBND", ("Chữ ký",), ("Nguyễn Văn Phương",),
+                      lang="en", qtype="doc_meta"), id="en-put-their-name-to"),
+    pytest.param(Case("Who's the signatory on the Hue plan?", "350/QĐ-UBND", ("Chữ ký",), ("Nguyễn Văn Phương",),
+                      lang="en", qtype="doc_meta"), id="en-signatory"),
+    pytest.param(Case("What is letter 2395 about?", "2395/UBND-KTTH", ("Phần đầu",), ("Nghị quyết số 57/NQ-CP",),
+                      lang="en", qtype="doc_meta"), id="en-what-is-it-about"),
+    pytest.param(Case("Who was copied on decision 997?", "997/QĐ-UBND", ("Nơi nhận",), (), lang="en",
+                      qtype="doc_meta"), id="en-copied-on"),
+    pytest.param(Case("When did Quang Ngai issue its international integration plan?", "997/QĐ-UBND", ("Phần đầu",),
+                      ("29/5/2017",), lang="en", qtype="doc_meta"), id="en-when-did-it-issue"),
+    pytest.param(Case("When did decision 997 come into force?", "997/QĐ-UBND", ("Điều 2",), ("kể từ ngày ký",),
+                      lang="en"), id="en-come-into-force"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
