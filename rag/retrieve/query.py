@@ -321,7 +321,9 @@ def abbreviations_in(text: str) -> dict[str, tuple[str, ...]]:
     for i, (raw, key) in enumerate(zip(raws, keys, strict=True)):
         prev = keys[i - 1] if i else ""
         nxt = keys[i + 1] if i + 1 < len(keys) else ""
-        if key in _ABBR_FOLDED and (raw.isupper() or (len(key) >= 3 and key not in _COMMON_VI)):
+        if key == "tt" and nxt == "hue":
+            found[key] = ("Thừa Thiên",)  # "tt hue", "TT Huế": Thừa Thiên Huế
+        elif key in _ABBR_FOLDED and (raw.isupper() or (len(key) >= 3 and key not in _COMMON_VI)):
             found[key] = _ABBR_FOLDED[key]
         elif (prev, key) in _AFTER_HEAD:
             # Typed in lower case on a phone: "sở ct", "cụm cn" are abbreviations only after their head.
@@ -381,7 +383,7 @@ def expand_inline(folded: str) -> str:
         longs = _ABBR_FOLDED.get(word)
         return fold(longs[0]).lower() if longs and (len(word) >= 3 or word in _SHORT_OK) else word
 
-    return re.sub(r"[\w&\-]+", repl, folded)
+    return re.sub(r"[\w&\-]+", repl, re.sub(r"\btt ?hue\b", "thua thien hue", folded))
 
 
 _SHORT_OK = frozenset({"tt", "tc", "xd", "ct", "tp", "nv", "yt", "ca", "dn", "kh"})

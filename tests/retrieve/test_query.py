@@ -650,3 +650,10 @@ def test_asides_around_an_english_question_are_dropped(question: str, kept: str)
 )
 def test_a_question_scoped_to_an_appendix(question: str, appendix: bool) -> None:
     assert analyze(question).in_appendix is appendix
+
+
+def test_tt_hue_is_thua_thien_hue() -> None:
+    assert expand_inline("tt hue dong gop, tthue va so tt&tt") == (
+        "thua thien hue dong gop, thua thien hue va so thong tin va truyen thong"
+    )
+    assert analyze("hoi thao o tt hue do ai chu tri").alternatives["tt"] == [["thua", "thien"]]
