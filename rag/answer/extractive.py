@@ -251,6 +251,22 @@ _RANKS = re.compile(
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
+def _figure_years(query: Query) -> list[str]:
+    """Years a figure asked for must be dated by: "paid into the Council's budget for 2017" gives the
+    figure's year, even when a loaded document is of that year; a year that dates a document ("the
+    2018 plan") or a price base ("giá so sánh 1994") does not."""
+    asked = fold(query.question).lower()
+    return [
+        n
+        for n in query.numbers
+        if _YEAR.fullmatch(n)
+        and n not in query.document_years
+        and not re.search(
+            rf"(gia (so sanh|co dinh)|prices?)\D{{0,12}}{n}|{n} (constant |comparative )?prices", asked
+        )
+    ]
+
+
 def _dated(text: str, at: int, years: Sequence[str]) -> bool:
     """The figure at ``at`` is of one of ``years``, or of no other: the last year (or period) named
     before it in its sentence is one of them, or none is named."""
@@ -821,19 +837,7 @@ class ExtractiveAnswerer:
         # A year no loaded document was issued in is what the figure must be about ("exports in
         # 2016"); a document's own year may only name the document ("Quảng Ngãi's 2018 plan").
         years = [n for n in query.numbers if _YEAR.fullmatch(n) and n not in document_years]
-        # "Paid into the Council's budget for 2017": a year the question does not give a document
-        # is the figure's own, even when a loaded document is of that year.
-        # A price base ("giá so sánh 1994") dates no figure.
-        asked = fold(query.question).lower()
-        figure_years = [
-            n
-            for n in query.numbers
-            if _YEAR.fullmatch(n)
-            and n not in query.document_years
-            and not re.search(
-                rf"(gia (so sanh|co dinh)|prices?)\D{{0,12}}{n}|{n} (constant |comparative )?prices", asked
-            )
-        ]
+        figure_years = _figure_years(query)
         for span in spans[:8]:
             if span.coverage < top * self.t.support_ratio:
                 break
