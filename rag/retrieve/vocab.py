@@ -1476,16 +1476,8 @@ _GENERAL_QUESTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-_TOPICS: tuple[dict[str, tuple[str, ...]], ...] = (
-    _GENERAL_QUESTIONS,
-    _GOVERNMENT,
-    _AGENCIES,
-    _AGENCY_ALIASES,
-    _PLACES,
-    _DOCUMENTS,
-    _ASSIGNMENT,
-    _REPORTING_MEETINGS,
-    _TIME,
+#: The topics of subject matter (not of asking, dates, documents or government).
+_SUBJECTS: tuple[dict[str, tuple[str, ...]], ...] = (
     _FINANCE,
     _INVESTMENT_TRADE,
     _ECONOMY,
@@ -1500,6 +1492,19 @@ _TOPICS: tuple[dict[str, tuple[str, ...]], ...] = (
     _HEALTH_EDUCATION,
     _ENVIRONMENT,
     _DEFENCE_SECURITY,
+)
+
+_TOPICS: tuple[dict[str, tuple[str, ...]], ...] = (
+    _GENERAL_QUESTIONS,
+    _GOVERNMENT,
+    _AGENCIES,
+    _AGENCY_ALIASES,
+    _PLACES,
+    _DOCUMENTS,
+    _ASSIGNMENT,
+    _REPORTING_MEETINGS,
+    _TIME,
+    *_SUBJECTS,
     _REGION,
     _GENERAL,
     CORPUS_ECONOMY,
@@ -1514,24 +1519,7 @@ ENGLISH: dict[str, tuple[str, ...]] = {key: phrases for topic in _TOPICS for key
 #: ("đường sắt") asks about something they do not cover.
 SUBJECT_TERMS_VI: frozenset[str] = frozenset(
     " ".join(fold(phrase).lower().split())
-    for topic in (
-        _FINANCE,
-        _INVESTMENT_TRADE,
-        _ECONOMY,
-        _INDUSTRY_ENERGY,
-        _INFRASTRUCTURE,
-        _PLANNING_LAND_URBAN,
-        _ADMIN_DIGITAL,
-        _LABOUR_TRAINING,
-        _SCIENCE,
-        _TOURISM_CULTURE,
-        _AGRICULTURE_FISHERIES,
-        _HEALTH_EDUCATION,
-        _ENVIRONMENT,
-        _DEFENCE_SECURITY,
-        CORPUS_ECONOMY,
-        CORPUS_ADMINISTRATION,
-    )
+    for topic in (*_SUBJECTS, CORPUS_ECONOMY, CORPUS_ADMINISTRATION)
     for phrases in topic.values()
     for phrase in phrases
     if len(phrase.split()) >= 2 and not any(c.isdigit() for c in phrase)
