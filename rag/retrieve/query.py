@@ -922,9 +922,11 @@ _POSTS: tuple[tuple[str, str], ...] = (
     (r"to truong|team leader", r"Tổ trưởng"),
     # "who heads the team" asks for a post; "who leads the effort to …" asks who is responsible.
     (r"who heads\b|\bhead of\b|\bleader of\b|\bchief of\b|dung dau", r"[Tt]rưởng|Giám đốc|Chủ tịch|đứng đầu"),
+    # "Who leads the coordination team": a body has a head; "who leads the workshop" asks who is responsible.
+    (r"who leads (?:[\w']+ ){0,5}?(?:team|committee|board|council|group)\b", r"[Tt]rưởng|Chủ tịch|đứng đầu"),
 )
 _ASKS_HOLDER = re.compile(
-    r"\b(who|ai|nguoi nao)\b.*\b(is|was|la|lam|giu chuc|giu cuong vi|dam nhiem|chairs?|heads?|directs?)\b"
+    r"\b(who|ai|nguoi nao)\b.*\b(is|was|la|lam|giu chuc|giu cuong vi|dam nhiem|chairs?|heads?|directs?|leads?)\b"
     r"|\b(la ai|ten (la )?gi|ho ten|ho va ten|name of|what is the name)\b"
 )
 _ASKS_NAME = re.compile(

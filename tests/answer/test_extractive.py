@@ -391,6 +391,10 @@ CASES = [
                       ("29/5/2017",), lang="en", qtype="doc_meta"), id="en-when-did-it-issue"),
     pytest.param(Case("When did decision 997 come into force?", "997/QĐ-UBND", ("Điều 2",), ("kể từ ngày ký",),
                       lang="en"), id="en-come-into-force"),
+    # "Who leads the coordination team": its head (Tổ trưởng), not a task of its members.
+    pytest.param(Case(
+        "who leads Quang Ngai's coordination team for the central key economic region?",
+        "39/KH-UBND", ("IV", "1"), ("Giám đốc Sở Kế hoạch và Đầu tư",), lang="en"), id="en-who-leads-a-team"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
