@@ -251,6 +251,16 @@ _RANKS = re.compile(
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
+def _aside_about_else(text: str, at: int, scorer: EvidenceScorer) -> bool:
+    """The figure at ``at`` sits in a parenthesis of several words that says none of what the question
+    asks: "(… các Dự án trong KKT Dung Quất trong phạm vi 10.300ha)" inside a sentence on VSIP."""
+    opened = text.rfind("(", 0, at)
+    if opened < 0 or ")" in text[opened:at]:
+        return False
+    aside = text[opened + 1 : at]
+    return len(aside.split()) >= 5 and scorer.coverage(aside) == 0.0
+
+
 def _figure_years(query: Query) -> list[str]:
     """Years a figure asked for must be dated by: "paid into the Council's budget for 2017" gives the
     figure's year, even when a loaded document is of that year; a year that dates a document ("the
@@ -859,6 +869,8 @@ class ExtractiveAnswerer:
                     if occurs and _DEADLINE_BEFORE.search(span.text[max(0, m.start() - 15) : m.start()]):
                         continue
                     found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
+                    if query.qtype == QType.HOW_MUCH and _aside_about_else(span.text, m.start(), scorer):
+                        continue  # "KCN VSIP … (… KKT Dung Quất trong phạm vi 10.300ha)" is no area of VSIP
                     if query.qtype == QType.HOW_MUCH and _other_member(query, span, m.start()):
                         continue  # "tỷ trọng dịch vụ" asked: "công nghiệp-xây dựng …: 59-60%" is industry's
                     if (

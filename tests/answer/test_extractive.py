@@ -395,6 +395,9 @@ CASES = [
     pytest.param(Case(
         "who leads Quang Ngai's coordination team for the central key economic region?",
         "39/KH-UBND", ("IV", "1"), ("Giám đốc Sở Kế hoạch và Đầu tư",), lang="en"), id="en-who-leads-a-team"),
+    pytest.param(Case(
+        "Đề án đào tạo nghề cho lao động nhường đất trong KKT Dung Quất áp dụng trong phạm vi bao nhiêu ha?",
+        "25/QĐ-UBND", ("B", "I", "2", "2.6", "-2"), ("10.300ha",), qtype="how_much"), id="vi-figure-of-its-aside"),
     # A comparison the plan makes ("giảm 10,39% so với năm 2013").
     pytest.param(Case(
         "Giá trị sản xuất công nghiệp năm 2014 giảm bao nhiêu phần trăm so với năm 2013?",
@@ -560,6 +563,8 @@ UNANSWERABLE = [
     # "Phase 3": the number goes with its noun; the plan gives phase 2 (28ha).
     pytest.param("How many hectares is phase 3 of the Doosan heavy industry plant at Dung Quat supposed to cover?", "en",
                  id="en-phase-not-given"),
+    # "(… các Dự án trong KKT Dung Quất trong phạm vi 10.300ha)": an aside about something else in a sentence on VSIP.
+    pytest.param("kcn vsip quang ngai rong bao nhieu ha", "vi_nodiac", id="nodiac-figure-in-an-aside"),
     # A subject no document says, in either language: "đường sắt", "nước sạch".
     pytest.param("kh 350 hue co du an duong sat nao ket noi vung", "vi_nodiac", id="nodiac-subject-never-said"),
     pytest.param("Quảng Ngãi có kế hoạch cấp nước sạch cho huyện đảo Lý Sơn không?", "vi", id="vi-subject-never-said"),
