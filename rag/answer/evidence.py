@@ -6,13 +6,14 @@ a span; it drives quote selection and abstention ("no basis found" when nothing 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.documents.models import Chunk
-from rag.retrieve.query import Query, lemmas, named_places
+from rag.retrieve.query import ABBREVIATION_WORDS, Query, lemmas, named_places
 from rag.retrieve.vocab import GENERIC_EN, QUESTION_WORDS_VI, english_zipf
 from rag.text.normalize import fold
 from rag.text.tokenize import lexical_tokens
@@ -66,6 +67,19 @@ def _exact_tokens(phrase: str) -> list[str]:
     folded = [fold(w) for w in ws]
     out += [f"{a}_{b}" for a, b in itertools.pairwise(folded)]
     return out
+
+
+_ITEM = re.compile(r"\s*(?:[-–+]|\(?\d{1,2}\)|[a-zđ]\))\s")
+
+
+def item_lead(text: str, at: int) -> str:
+    """The first sentence of the list item ("- …", "(3) …", "b) …") that goes on at ``at``, when
+    ``at`` is further into it; "" otherwise."""
+    start = text.rfind("\n", 0, at) + 1
+    if not _ITEM.match(text, start):
+        return ""
+    first = re.search(r"[.;:](?:\s|$)", text[start:at])
+    return text[start : start + first.end()] if first else ""
 
 
 @dataclass
@@ -195,10 +209,19 @@ class EvidenceScorer:
         """An English question names something no loaded document says in any of its translations
         ("offshore wind" → "điện gió ngoài khơi"): nothing can answer it."""
         # Figures are not indexed in word pairs ("dưới 03 tháng"): only words decide.
-        return any(
+        if any(
             not any(all(in_corpus(t) for t in alt if not any(c.isdigit() for c in t)) for alt in alts)
             for alts in self.translated
-        )
+        ):
+            return True
+        # A name left untranslated ("Chan May port", "Sembcorp") that no document says, in words or
+        # in its word pairs.
+        for name in self.query.names if self.query.lang == "en" else []:
+            toks = name.split()
+            keys = [f"{a}_{b}" for a, b in itertools.pairwise(toks)] or toks
+            if not all(in_corpus(k) for k in keys):
+                return True
+        return False
 
     def _specificity(self, alt: list[str]) -> float:
         """How rare a translated phrase is: its rarest word pair ('xuất nhập cảnh' is rarer than
@@ -238,6 +261,8 @@ class EvidenceScorer:
         """IDF-weighted share of the question's words (and, half, of its phrases) found in ``text``;
         a year or figure the question names and the text lacks halves it."""
         present = set(lexical_tokens(text))
+        for tok in [t for t in present if t in ABBREVIATION_WORDS]:
+            present |= ABBREVIATION_WORDS[tok]
         if self.concepts:
             cov = self._concept_coverage(present)
             codes = [t for t in self.weights if t.startswith("c:")]
@@ -301,8 +326,12 @@ class EvidenceScorer:
             if not piece.strip() or len(piece.strip()) < 3:
                 continue
             local = next((h for s, e, h in reversed(locals_) if s <= a and b > e), "")
+            # A sentence that goes on an item reads in the light of the item's first sentences: "Tổng số
+            # lao động được đào tạo nghề: 25.900 người" after "- Tiếp tục triển khai … Đề án Đào tạo nghề
+            # chất lượng cao … giai đoạn 2011 – 2015."
+            lead = item_lead(text, a)
             own = self.coverage(piece)
-            with_ctx = self.coverage(f"{context} {local} {piece}")
+            with_ctx = self.coverage(f"{context} {local} {lead} {piece}")
             under = named or bool(local and self._names_agency([local]))
             bonus = 0.15 if under else 0.0
             score = 0.75 * with_ctx + 0.25 * own + 0.04 / (1 + rank) + bonus
@@ -311,6 +340,26 @@ class EvidenceScorer:
             agency = under or self._names_agency([piece])
             out.append(Span(chunk, chunk.start + a, chunk.start + b, piece, score, rank, with_ctx, agency))
         return out
+
+    def subject_coverage(self, text: str) -> float:
+        """Coverage of ``text`` as if it named the agencies the question names: how well it speaks of
+        the rest of the question ("the coastal-road workshop in Huế" of "what does the Department of
+        Finance contribute to the coastal-road workshop in Huế")."""
+        return self.coverage(f"{text} {self._agency_names}")
+
+    @functools.cached_property
+    def _agency_names(self) -> str:
+        from rag.retrieve.query import agency_key
+
+        names = list(self.query.agencies)
+        for alts in self.query.concepts:
+            if any(names_agency(agency_key(fold(a).lower()), ag) for a in alts for ag in self.query.agencies):
+                names.extend(alts)
+        return " ".join(names)
+
+    def names_agency_in(self, text: str) -> bool:
+        """``text`` names one of the agencies the question names."""
+        return self._names_agency([text])
 
     def _names_agency(self, headings: list[str]) -> bool:
         if not self.query.agencies:

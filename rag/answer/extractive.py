@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer.citations import make_citation
-from rag.answer.evidence import EvidenceScorer, Span, names_agency
+from rag.answer.evidence import EvidenceScorer, Span, item_lead, names_agency
 from rag.answer.glossary import gloss
 from rag.answer.models import NOT_FOUND_EN, NOT_FOUND_VI, Answer, Citation, RetrievedItem
 from rag.documents.labels import citation_label, doc_reference, format_date, nodes_for
-from rag.documents.models import Document, Section, SectionKind
+from rag.documents.models import Chunk, Document, Section, SectionKind
 from rag.retrieve.hybrid import Hit, SearchResult
 from rag.retrieve.query import (
     PERSON,
@@ -58,7 +58,9 @@ TIME_KINDS = {
     "date": re.compile(
         r"kể từ ngày (?:ký|ban hành)|(?:trước\s+|đến\s+|từ\s+)?ngày\s+\d{1,2}(?:/|\s+tháng\s+)\d{1,2}(?:(?:/|\s+năm\s+)\d{4})?|\d{1,2}/\d{1,2}/\d{4}"
     ),
-    "year": re.compile(r"(?:năm|đến năm|trong năm)\s+\d{4}|\b(?:19|20)\d{2}\b"),
+    "year": re.compile(
+        r"(?:năm|đến năm|trong năm)\s+\d{4}(?:\s+(?:và|,)\s+(?:năm\s+)?\d{4})*|\b(?:19|20)\d{2}\b"
+    ),
     "quarter": re.compile(r"(?:quý|Quý)\s+[IV]+(?:/\d{4})?"),
     "month": re.compile(r"[Tt]háng\s+\d{1,2}(?:/\d{4})?(?:\s+và\s+tháng\s+\d{1,2})?"),
     "frequency": re.compile(
@@ -134,19 +136,25 @@ def _trim(text: str, start: int, end: int, limit: int = 500) -> tuple[int, int]:
 _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     # (kind, question pattern (folded), value pattern)
     ("dong", r"\b(ty dong|trieu dong|nghin dong|vnd|dong viet nam|vietnamese dong)\b", r"đồng"),
-    ("usd", r"\b(usd|dollars?|do la|us\$)", r"USD"),
+    # "đô la", not "trong đó là" / "trong đó lao động" (both fold to "do la").
+    ("usd", r"\b(usd|dollars?|us\$)|(?<!trong )\bdo la\b(?!o)", r"USD"),
     (
         "money",
         r"\b(bao nhieu tien|kinh phi|ngan sach|von|budget|money|cost|fund|contribut|dong gop|dau tu bao nhieu)",
         r"(đồng|USD|tỷ|triệu)",
     ),
-    ("percent", r"(phan tram|%|ty le|ty trong|percent|share|proportion)", r"%"),
+    (
+        "percent",
+        r"(phan tram|%|ty le|ty trong|percent|share|proportion|growth|tang truong|toc do tang)",
+        r"%",
+    ),
     ("years", r"\b(bao nhieu nam|may nam|how many years|every how many years)", r"\bnăm\b"),
     ("times", r"\b(bao nhieu lan|may lan|how many times)", r"\blần\b"),
     (
         "people",
-        r"\b(bao nhieu nguoi|bao nhieu lao dong|dan so|how many (people|workers|residents|inhabitants)|population)",
-        r"(người|lao động|dân)",
+        r"\b(bao nhieu nguoi|bao nhieu lao dong|bao nhieu (luot )?khach|dan so|how many ([a-z-]+ ){0,2}?(people|workers|residents"
+        r"|inhabitants|tourists|visitors|arrivals|guests|trainees)|population)",
+        r"(người|lao động|dân|khách)",
     ),
     ("area", r"\b(hecta|hectares?|bao nhieu ha|dien tich|area)\b", r"(ha|km2|m2|km²|m²)\b"),
     (
@@ -155,6 +163,13 @@ _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
         r"(km|m)\b",
     ),
     ("power", r"\b(cong suat|mw|capacity)\b", r"MW"),
+    # "How many tourists", "bao nhiêu dự án": a count of things, never a span of time ("5 năm").
+    (
+        "count",
+        r"\bhow many (?!years?\b|months?\b|days?\b|weeks?\b|hours?\b|times?\b)"
+        r"|\bbao nhieu (?!nam\b|thang\b|ngay\b|tuan\b|gio\b|lan\b|tien\b|phan tram\b)",
+        r"^(?![\d.,\s-]+(?:năm|tháng|ngày|tuần)\b)(?!.*%)",
+    ),
 )
 
 
@@ -244,10 +259,25 @@ _RESULT = re.compile(r"(?i:\bđã\b|đạt được|kết quả)")
 _REASON = re.compile(
     r"(?i:\bnhằm\b|\bđể\b|\bdo\b|\bvì\b|\bbởi\b|lý do|nguyên nhân|góp phần|tạo điều kiện|với mục tiêu|phục vụ)"
 )
+#: A cause, as against a purpose ("nhằm", "để"): what made something happen.
+_CAUSE = re.compile(r"(?i:\bdo\b|\bvì\b|\bbởi\b|lý do|nguyên nhân|dẫn đến|khiến)")
 _RANKS = re.compile(
     r"(?i:\b(cao|lớn|nhiều|thấp|ít|nhỏ|tốt|mạnh|nhanh) nhất\b|(xếp|đứng) thứ|hàng đầu|đứng đầu|số 1\b"
     r"|\b(cao|thấp|nhiều|ít|lớn|nhỏ) hơn\b|so với|\bgấp\b)"
 )
+#: Where something is held: "tổ chức (ngay) tại Quảng Ngãi", "held in Huế".
+_HELD_IN = (
+    r"\b(?:to chuc|dien ra|held|take place|takes place|taking place|hosted)\s+(?:[a-z]+\s+){0,2}?(?:tai|o|in|at)\s+"
+    r"(?:the\s+)?(?:tinh\s+|thanh pho\s+|tp\s+|city of\s+|province of\s+)?"
+)
+
+
+def _held_in(query: Query) -> list[str]:
+    """The places the question says something is held in ("tổ chức tại Quảng Ngãi")."""
+    text = expand_inline(fold(query.question).lower())
+    return [p for p in query.places if re.search(_HELD_IN + re.escape(p) + r"\b", text)]
+
+
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
@@ -301,6 +331,7 @@ def _other_member(query: Query, span: Span, at: int) -> bool:
     the other's."""
     asked_text = " ".join(fold(t).lower() for t in [query.question, *query.translations])
     before = fold(span.text[:at]).lower()
+    whole = fold(span.text).lower()
     for kind in _MEMBERS:
         asked = [m for m in kind if re.search(rf"\b{m}\b", asked_text)]
         if not asked or len(asked) == len(kind):
@@ -308,7 +339,42 @@ def _other_member(query: Query, span: Span, at: int) -> bool:
         named = [(mm.start(), mm.group(0)) for m in kind for mm in re.finditer(rf"\b{m}\b", before)]
         if named and max(named)[1] not in asked:
             return True
+        if not named and any(
+            re.search(r"[,;:]|\btrong do\b", whole[at : at + mm.start()])
+            and re.search(r"\d", whole[at + mm.end() : at + mm.end() + 40])
+            for m in asked
+            if (mm := re.search(rf"\b{m}\b", whole[at:]))
+        ):
+            return (
+                True  # "Tổng số …: 25.900 người, trong đó: Cao đẳng: 1.900 người": the total, not Cao đẳng's
+            )
+        # "Đại học" asked of a sentence that breaks a total down into "Cao đẳng", "Trung cấp" and "Sơ
+        # cấp": none of its figures is the one asked.
+        said = {m for m in kind if re.search(rf"\b{m}\b", whole)}
+        if said and not said & set(asked):
+            return True
     return False
+
+
+#: Kinds of event a question may name, with the words a section uses for them (folded): a "conference"
+#: may be called a "hội thảo", a workshop is never a "hội nghị".
+_EVENTS: tuple[tuple[str, str], ...] = (
+    (r"\b(hoi thao|workshops?|seminars?|symposi(?:um|a))\b", "hoi thao"),
+    (r"\b(hoi nghi|conferences?)\b", "hoi nghi|hoi thao"),
+    (r"\b(dien dan|forums?)\b", "dien dan|hoi nghi|hoi thao"),
+)
+
+
+def _event_words(query: Query) -> list[str]:
+    """For each kind of event the question names ("the coastal-road workshop"), the words one of
+    which a section must use to be about it."""
+    asked = fold(query.question).lower()
+    return [words for pattern, words in _EVENTS if re.search(pattern, asked)]
+
+
+def _speaks_of_event(chunk: Chunk, events: Sequence[str]) -> bool:
+    text = fold(chunk.embed_text).lower()
+    return all(re.search(rf"\b(?:{words})\b", text) for words in events)
 
 
 def _unsaid_term(terms: Sequence[str], in_corpus: Callable[[str], bool]) -> bool:
@@ -414,6 +480,8 @@ class Thresholds:
     reason_margin: float = 0.05
     reason_words: int = 12
     reason_novelty: float = 0.5
+    # An agency's section is no answer about a subject another section speaks of this much better.
+    led_margin: float = 0.3
 
 
 class ExtractiveAnswerer:
@@ -577,8 +645,16 @@ class ExtractiveAnswerer:
                 for s in spans
                 if s.base >= self.threshold(query)
                 and s.coverage >= best - self.t.reason_margin
-                and self._gives_reason(s.text, said_by_question)
+                and self._gives_reason(s.text, said_by_question, query.asks_cause)
             ]
+        if (events := _event_words(query)) and query.qtype not in (QType.WHICH_DOCS, QType.DOC_META):
+            # "What does Finance contribute to the coastal-road workshop", "the workshop's budget": only
+            # a section about a workshop answers; the contribution to the Council is about something else.
+            spans = [s for s in spans if _speaks_of_event(s.chunk, events)]
+        if held_in := _held_in(query):
+            # "Hoạt động nào tổ chức tại Quảng Ngãi": of the appendix rows, those whose place is there.
+            there = [s for s in spans if self._row_place_in(s, held_in) is True]
+            spans = there or spans
         if len(result.place_docs) and query.qtype in (QType.WHO, QType.WHAT) and len(query.places) == 1:
             # "Under Thừa Thiên Huế's plan, what is the culture department to do": Huế's documents.
             spans = [s for s in spans if s.chunk.doc_id in result.place_docs]
@@ -621,11 +697,28 @@ class ExtractiveAnswerer:
                 # Its best sentence may carry half of a two-document question, as other sections do.
                 if not spans or spans[0].base < self.threshold(query) * 0.8:
                     return self.abstain(base, en, result.hits[:3])
+                if self._led_by_another(query, result, spans[0], scorer):
+                    return self.abstain(base, en, result.hits[:3])
             if len(query.places) >= 2:
                 text, cites = self._what_per_place(query, spans, scorer)
             else:
                 text, cites = self._what(query, spans, scorer)
         return base.model_copy(update={"answer": text, "citations": cites})
+
+    def _led_by_another(self, query: Query, result: SearchResult, span: Span, scorer: EvidenceScorer) -> bool:
+        """The section that best speaks of what the question asks, agencies aside, does not name the
+        agency asked about, and the agency's own section speaks of it much less: "the transport
+        department's task at the tourism conference in Huế" when the conference's row names the
+        culture department, and the transport department leads another row."""
+        subject = [scorer.subject_coverage(h.chunk.embed_text) for h in result.hits]
+        if not subject:
+            return False
+        best = max(range(len(subject)), key=subject.__getitem__)
+        chunk = result.hits[best].chunk
+        if chunk.id == span.chunk.id or scorer.names_agency_in(chunk.embed_text):
+            return False
+        own = scorer.subject_coverage(span.chunk.embed_text)
+        return subject[best] >= self.threshold(query) and own < subject[best] - self.t.led_margin
 
     @staticmethod
     def _agency_present(query: Query, result: SearchResult) -> bool:
@@ -657,10 +750,10 @@ class ExtractiveAnswerer:
             return result.title_docs[0]
         return None
 
-    def _gives_reason(self, text: str, asked: set[str]) -> bool:
+    def _gives_reason(self, text: str, asked: set[str], cause: bool = False) -> bool:
         """A purpose or cause clause in ``text`` that says more than the question does: "để di dời
         các cơ sở gây ô nhiễm" gives no reason for a cluster "to take relocated polluting factories"."""
-        for m in _REASON.finditer(text):
+        for m in (_CAUSE if cause else _REASON).finditer(text):
             clause = re.split(r"[.;:]", text[m.end() :], maxsplit=1)[0]
             words = [t for t in lexical_tokens(clause) if "_" not in t and ":" not in t and not t.isdigit()]
             words = words[: self.t.reason_words]
@@ -739,6 +832,15 @@ class ExtractiveAnswerer:
             return make_citation(doc, span.chunk.start, span.chunk.end)  # the whole row, with every cell
         a, b = scorer.best_window(span, doc.text)
         return make_citation(doc, a, b)
+
+    def _row_place_in(self, span: Span, places: Sequence[str]) -> bool | None:
+        """Whether the place of the table row ``span`` is in one of ``places``; None when it is no
+        row with a place."""
+        _doc, chain = self._chain(span)
+        roles = chain[-1].roles if chain and chain[-1].kind == K.TABLE_ROW else None
+        if not roles or "place" not in roles:
+            return None
+        return bool(set(named_places(expand_inline(fold(roles["place"]).lower()))) & set(places))
 
     def _chain(self, span: Span) -> tuple[Document | None, list[Section]]:
         doc = self.document(span.chunk.doc_id)
@@ -908,7 +1010,8 @@ class ExtractiveAnswerer:
     @staticmethod
     def _speaks_of(span: Span, doc: Document | None, years: list[str]) -> bool:
         """The sentence, its headings or its document's title are about these years."""
-        own = " ".join([span.text, *span.chunk.headings, (doc.title or "") if doc else ""])
+        lead = item_lead(span.chunk.text, span.start - span.chunk.start)  # the item's first sentence
+        own = " ".join([lead, span.text, *span.chunk.headings, (doc.title or "") if doc else ""])
         return all(mentions_year(own, y) for y in years)
 
     def _what_per_place(

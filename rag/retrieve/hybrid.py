@@ -199,9 +199,11 @@ class HybridSearcher:
     def _title_pairs(self) -> list[set[str]]:
         """Per document, the word pairs of its title that set it apart: not in every title, not the
         issuer's place, not document-kind words ("kế hoạch", "triển khai")."""
+        # A title read after its document's kind: 39/KH-UBND's title starts "Liên kết phát triển
+        # Vùng …", and people call it "kế hoạch liên kết vùng".
         titles = [
-            {f"{a}_{b}" for a, b in itertools.pairwise(re.findall(r"[a-z]+", fold(t).lower()))}
-            for t in self._titles
+            {f"{a}_{b}" for a, b in itertools.pairwise(re.findall(r"[a-z]+", f"{kind} {fold(t).lower()}"))}
+            for kind, t in zip(self._doc_type, self._titles, strict=True)
         ]
         shared = set.intersection(*titles) if titles else set()
         place_words = {w for p in self._place for w in p.split()} | {"tinh", "thanh", "pho"}
@@ -220,7 +222,17 @@ class HybridSearcher:
         words = re.findall(r"[a-z]+|\|", text)
         asked = {f"{a}_{b}" for a, b in itertools.pairwise(words)}
         found = [i for i, pairs in enumerate(self._title_pairs) if len(pairs & asked) >= 2]
+        # "Kế hoạch liên kết vùng năm 2018": of the plans so named, the one of that year.
+        dated = [i for i in found if any(self._of_year(i, y) for y in query.document_years)]
+        found = dated or found
         return found if 0 < len(found) < len(self.docs) else []
+
+    def _of_year(self, i: int, year: str) -> bool:
+        """Document ``i`` was issued in ``year``, or its title names it (in a period it spans)."""
+        if int(year) == self._year[i]:
+            return True
+        spans = re.findall(r"((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)\d\d))?", self._titles[i])
+        return any(a <= year <= (b or a) for a, b in spans)
 
     def implementing_docs(self, query: Query) -> list[int]:
         """Documents a question names as the one implementing another ("công văn triển khai Nghị

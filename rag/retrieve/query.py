@@ -11,6 +11,7 @@ from enum import StrEnum
 from rag.retrieve.vocab import (
     ABBREVIATIONS,
     ENGLISH,
+    PHONE_ABBREVIATIONS,
     PROVINCES,
     QUESTION_WORDS_EN,
     QUESTION_WORDS_VI,
@@ -80,6 +81,7 @@ class Query:
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
     asks_reason: bool = False  # "why", "vì sao": the evidence must give a reason or purpose
+    asks_cause: bool = False  # "why did it stop", "what caused": only a cause answers, not a purpose
     asks_result: bool = False  # "did it actually", "thực tế đạt được": a result, which a target is not
     asks_ranking: bool = False  # "the highest", "more or less than", "xếp hạng": a comparison or ranking
     in_appendix: bool = False  # "in the annex", "theo phụ lục": the answer is an appendix's
@@ -138,9 +140,12 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "legal_basis",
-        r"^(?:cong van|cv|ke hoach|kh|quyet dinh|qd)\s*(?:so\s*)?\d+(?![\w/])\s+(?:duoc ban hanh de\s+)?"
-        r"(?:thuc hien|trien khai|cu the hoa) (?:nghi quyet|quyet dinh|chi thi|ket luan|van ban|chuong trinh) nao"
-        r"|\b(can cu|co so phap ly|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|(which|what) (\w+ ){0,2}(department|agency|body|office) (put forward|proposed|submitted|recommended|drafted)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
+        r"^(?:cong van|cv|ke hoach|kh|quyet dinh|qd)\s*(?:so\s*)?\d+(?![\w/])\s+(?:(?:cua|ubnd|tinh|thanh pho|tp)\s+)*"
+        r"(?:[a-z]+\s+){0,3}?(?:duoc ban hanh de\s+)?"
+        r"(?:thuc hien|trien khai|cu the hoa) (?:nghi quyet|quyet dinh|chi thi|ket luan|van ban|chuong trinh|nq|qd)"
+        r" (?:so may|so nao|nao)"
+        r"|\b(can cu|co so phap ly|(theo|xet) (de nghi|to trinh|de xuat) cua (ai|co quan nao|so nao|don vi nao)"
+        r"|(ai|so nao|co quan nao|don vi nao) de nghi ban hanh|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|(which|what) (\w+ ){0,2}(department|agency|body|office) (put forward|proposed|submitted|recommended|drafted)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|implements? (a|an|the) (\w+ ){0,3}?(resolution|decision|directive|conclusion)\b[^?]*\b(which|what) (resolution|decision|directive|conclusion|one) (is|was) (that|it)\b|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
     ),
     (
         "issuer",
@@ -148,7 +153,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "date",
-        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when (was|were|did) (?![^?]*\b(supposed|required|expected|due|asked|meant|have|had|need)\b)[^?]*\b(plan|decision|letter|document|dispatch|resolution|it|\d+\S*)\b[^?]{0,30}\b(issued|signed|adopted|promulgated|released|published|come out)|date of (issu|sign|adopt|promulgat)|issued on|dated|issue date|what date is (on|of)|date (is )?on (the )?(letter|plan|decision|document|dispatch)|when did (?![^?]*\b(supposed|required|expected|due|asked|meant|have to|need)\b)[^?]*\b(issue|sign|adopt|promulgate|release|publish)\b|issuance date|signing date|date (it|was|is) .*(issued|signed)|(what|which) date .*(issued|signed|adopted|promulgated))",
+        r"\b(ngay ban hanh|ban hanh (ngay|vao|khi|luc|nam)|ky ngay|ky vao ngay|when (was|were|did) (?![^?]*\b(supposed|required|expected|due|asked|meant|have|had|need)\b)[^?]*\b(plan|decision|letter|document|dispatch|resolution|it|\d+\S*)\b[^?]{0,30}\b(issued|signed|adopted|promulgated|released|published|come out)|date of (issu|sign|adopt|promulgat)|issued on|dated|issue date|what date is (on|of)|date (is )?on (the )?([\w'-]+ ){0,4}?(letter|plan|decision|document|dispatch)\b|when did (?![^?]*\b(supposed|required|expected|due|asked|meant|have to|need)\b)[^?]*\b(issue|sign|adopt|promulgate|release|publish)\b|issuance date|signing date|date (it|was|is) .*(issued|signed)|(what|which) date .*(issued|signed|adopted|promulgated))",
     ),
     (
         "number",
@@ -186,12 +191,12 @@ _ASKING: tuple[tuple[QType, str], ...] = (
     (
         QType.WHO,
         r"\bai\b|\b(co quan|don vi|so|(?<!phien )(?<!van )ban|nganh|cap|to chuc|bo phan) nao\b|\bwho\b|\bwhom\b"
-        r"|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|office|board)\b",
+        r"|\bwhich ([\w'-]+ ){0,3}?(agency|agencies|department|departments|unit|units|body|bodies|office|board)\b",
     ),
     (
         QType.WHEN,
         r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|ngay nao|nam nao|thang nao|luc nao|bao lau|may lan"
-        r"|thang may|ngay may|nam may|may gio|when|by when|what (?:exact |specific |precise )?date|which date|what time|which month|what month|which year|what year"
+        r"|thang may|ngay may|nam may|may gio|when|by when|(?:what|which) (?:exact |specific |precise )?(?:date|day)|what time|which month|what month|which year|what year"
         r"|how (often|frequently|regularly|soon))\b",
     ),
     (
@@ -201,8 +206,12 @@ _ASKING: tuple[tuple[QType, str], ...] = (
         r"|\bwhat (is|was|are|were|will be) ([\w']+ ){0,4}?(total|value|volume|turnover|revenue|number|amount"
         r"|figure|size|level|population|area|length|cost|price|capacity|headcount)\b"
         # "What industrial output value was it aiming for", "what lending rate": the quantity is named first.
-        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per capita|share)\b"
+        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per capita|share"
+        r"|growth(?! (?:strateg|model|driver|pole|engine|area|sector|industr)))\b"
         r"|\btong (so|gia tri|kim ngach|von|doanh thu|san luong|muc|chi phi|kinh phi)\b"
+        # "What investment target, in USD", "ballpark in usd is fine": the unit asks for a figure.
+        r"|\bwhat ([\w'-]+ ){0,4}?(target|goal|figure)s?\b,? (expressed )?in (usd|us dollars|dollars|vnd|dong|hectares|percent)\b"
+        r"|\b(ballpark|roughly|approximately|round) (figure |number )?(in )?(usd|dollars|vnd|dong)\b"
         r"|\b(so luong|dan so|chieu dai) ",
     ),
     (
@@ -306,6 +315,13 @@ def detect_type(folded: str) -> tuple[QType, str | None]:
 # --- abbreviations -------------------------------------------------------------------------------
 
 _ABBR_FOLDED = {fold(k).lower(): v for k, v in ABBREVIATIONS.items()}
+#: The words an abbreviation of the documents stands for, when a text uses it: "Vùng KTTĐMT" says
+#: "kinh tế trọng điểm miền Trung".
+ABBREVIATION_WORDS: dict[str, frozenset[str]] = {
+    key: frozenset(t for long in longs for t in lexical_tokens(long, bigrams=False) if ":" not in t)
+    for key, longs in _ABBR_FOLDED.items()
+    if len(key) >= 3
+}
 _LONG_FORMS = sorted(
     ((fold(long).lower(), short) for short, longs in ABBREVIATIONS.items() for long in longs),
     key=lambda x: -len(x[0]),
@@ -333,6 +349,8 @@ def abbreviations_in(text: str) -> dict[str, tuple[str, ...]]:
         ):
             # "cv 2395", "theo nd nao", "trong kh …": a kind of document.
             found[key] = _DOC_KIND_SHORT[key]
+        elif key in PHONE_ABBREVIATIONS and (raw.islower() or raw.isupper()):
+            found[key] = PHONE_ABBREVIATIONS[key]  # "pl kh 39", "hoi thao lk vung", "sgtvt"
     return found
 
 
@@ -381,9 +399,13 @@ def expand_inline(folded: str) -> str:
         if (before, word) in _AFTER_HEAD:
             return fold(_AFTER_HEAD[(before, word)][0]).lower()  # "sở gd", "cụm cn"
         longs = _ABBR_FOLDED.get(word)
-        return fold(longs[0]).lower() if longs and (len(word) >= 3 or word in _SHORT_OK) else word
+        if longs and (len(word) >= 3 or word in _SHORT_OK):
+            return fold(longs[0]).lower()
+        phone = PHONE_ABBREVIATIONS.get(word)
+        return fold(phone[0]).lower() if phone else word
 
-    return re.sub(r"[\w&\-]+", repl, re.sub(r"\btt ?hue\b", "thua thien hue", folded))
+    folded = re.sub(r"\btt ?hue\b", "thua thien hue", folded)
+    return re.sub(r"[\w&\-]+", repl, re.sub(r"\b(gd|dot)(\d)\b", r"\1 \2", folded))
 
 
 _SHORT_OK = frozenset({"tt", "tc", "xd", "ct", "tp", "nv", "yt", "ca", "dn", "kh"})
@@ -656,6 +678,7 @@ def translate_groups(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], list
     raw_words: list[str] = []
     text = _EN_CHATTER.sub(" ", text)
     for raw in re.findall(r"[A-Za-z0-9'&\-/]+", re.sub(r"'s\b", "", fold(text))):
+        raw = re.sub(r"(?i)(?<=[a-z])-wise$", "", raw)  # "investment-wise": about investment
         parts = raw.split("-")
         if len(parts) > 1 and all(p.isalpha() for p in parts) and raw.lower() not in _KEY_WORDS:
             raw_words.extend(parts)  # "regional-linkage instruction": the words of a compound
@@ -685,7 +708,7 @@ def translate_groups(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], list
 
 _STOP_DIACRITIC = frozenset(
     "ai gì nào bao nhiêu không có được là của các những trong về cho thế như với và hay khi đâu ở chưa đã sẽ "
-    "phải cần này đó thì mà hỏi biết xin vui lòng gi nao nhắc nêu đều gồm hãy mấy phần trăm".split()
+    "phải cần này đó thì mà hỏi biết xin vui lòng gi nao nhắc nêu đều gồm hãy mấy phần trăm muốn hoặc phía".split()
 )
 
 
@@ -720,15 +743,18 @@ _ASKS_LEVEL = (
     r"wages?|salar(y|ies)|fees?|tariffs?|(interest|tax|support|subsidy) rates?|allowances?|how much money)\b"
 )
 _TIME_KINDS: tuple[tuple[str, str], ...] = (
-    ("frequency", r"\b(dinh ky|bao lau|may lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
+    ("frequency", r"\b(bao lau|may lan|may (thang|nam) mot lan|how often|how frequently|every how)"),
     (
         "date",
-        r"\b(ngay nao|ngay may|truoc ngay|ngay bao nhieu|what (?:exact |specific |precise )?date|which date|by what date|on what date|deadline)",
+        r"\b(ngay nao|ngay may|truoc ngay|ngay bao nhieu|ngay cu the|what (?:exact |specific |precise )?(?:date|day)"
+        r"|which (?:exact |specific |precise )?(?:date|day)|by what date|on what date|deadline)",
     ),
     ("quarter", r"\b(quy (may|nao)|which quarter|what quarter)"),
-    ("month", r"\b(thang (may|nao)|which month|what month)"),
+    ("month", r"\b(thang (may|nao)|which months?|what months?|in what months?)"),
     ("period", r"\b(tu nam nao (den|toi) nam nao|giai doan nao|keo dai|which period|what period|from when)"),
     ("year", r"\b(nam nao|nam may|nam bao nhieu|which year|what year|in what year)"),
+    # "Cuộc họp định kỳ … vào những tháng nào" asks for the months: "định kỳ" names the meeting there.
+    ("frequency", r"\b(dinh ky|periodic)"),
 )
 _EN_FRAME = frozenset(
     "where location venue when time date deadline due responsible responsibility lead leads task tasks duties "
@@ -741,6 +767,13 @@ _LIST_PATTERN = (
     r"duoc giao (gi|nhung)|what (tasks|duties|are the tasks)|which tasks|what (must|should|does|do|is) .* (do|tasked|asked|assigned|required)|"
     r"tasks? (of|for|assigned))"
 )
+#: What made something happen (a cause), not what it is for: "why did the plant stop producing".
+_CAUSE_PATTERN = (
+    r"\b(what (caused|led to|is behind|was behind)|causes? of|\bcaused\b|nguyen nhan"
+    r"|why (did|has|had|have|was|were) [^?]*\b(stop|stopped|halt|halted|fail|failed|decline|declined|fall|fell|drop"
+    r"|dropped|close|closed|shut|suspend|suspended|stall|stalled|delay|delayed)"
+    r"|(tai sao|vi sao) [^?]*\b(ngung|dung hoat dong|giam|that bai|dong cua|cham tien do|bi cham|tre))\b"
+)
 _REASON_PATTERN = (
     r"\b(why|for what reasons?|for what purpose|what reasons?|what (is|was|are|were) the (reasons?|rationale|justification"
     r"|purposes?|aims?)|how (was|were|is|are) "
@@ -752,12 +785,18 @@ _REASON_PATTERN = (
 _RANKING_PATTERN = (
     r"\b(more or less than|(higher|lower|bigger|larger|smaller) than|rank(ed|s|ing)?|top[- ]ranked|top priority"
     r"|(the )?(highest|lowest|largest|biggest|smallest|fewest|best|worst)"
-    r"|(cao|lon|nhieu|thap|nho) nhat|xep hang|thu hang|dung thu may|(cao|nhieu|lon|it|thap) hon hay)\b"
+    r"|(cao|lon|nhieu|thap|nho) nhat|xep hang|thu hang|dung thu may|(cao|nhieu|lon|it|thap) hon hay"
+    # "Which province set the higher target", "how does X compare with Đà Nẵng's"
+    r"|which (province|city|one|plan|document|of the two)\b[^?]*\b(higher|lower|bigger|larger|greater|smaller|more|less)"
+    r"|how (does|do|did) [^?]* compare (with|to)|compared (with|to) (that of|those of)|tinh nao (cao|nhieu|lon|thap|it) hon)\b"
 )
 _RESULT_PATTERN = (
     r"\b(actually|in reality|in practice|was it achieved|were they achieved|"
     r"did (?![^?]*\b(aim|aims|plan|plans|target|expect|intend|want|hope|seek|supposed)\b)[^?]* (hit|reach|meet|achieve)|"
-    r"thuc te|da dat duoc|dat duoc chua|ket qua dat duoc|da hoan thanh chua)\b"
+    r"thuc te|da dat duoc|dat duoc chua|ket qua dat duoc|da hoan thanh chua"
+    # "Những kiến nghị nào … đã được Hội đồng Vùng chấp thuận", "what came out of the workshop"
+    r"|(kien nghi|de xuat|de nghi)[^?]*\bda duoc [^?]*\b(chap thuan|tiep thu|dong y)|ket qua (cua )?(hoi thao|hoi nghi|dien dan)"
+    r"|(was|were) (agreed|accepted) (at|by)|outcomes? of|what came out of|results? of the (workshop|conference|forum|meeting))\b"
 )
 _TASK_FRAMING = ("giao", "việc", "nhiệm vụ", "làm", "yêu cầu", "đề nghị", "tasked", "asked")
 _TIME_FRAMING = (
@@ -808,7 +847,7 @@ _ISSUED_BY = (
     ),
     # "kế hoạch (…) của UBND thành phố Đà Nẵng", "văn bản do UBND tỉnh Quảng Nam ban hành"
     re.compile(
-        rf"\b{_DOC_WORD_VI} (?:[\w-]+ ){{0,9}}?(?:cua|do) (?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?"
+        rf"\b{_DOC_WORD_VI} (?:[\w-]+ ){{0,16}}?(?:cua|do) (?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?"
         rf"({_PLACE_ALT})\b"
     ),
     # "Đà Nẵng giao Sở KHĐT …": the province assigning is the issuer
@@ -970,6 +1009,9 @@ _ASIDE = re.compile(
     r"(?i)^(?:hi|hello|hey|dear|thanks|thank you|thx|cheers|sorry|just|i'?m|i am|we'?re|we are|i work|we work"
     r"|i'?ve|i have|i need|i'?d like|i would like|my (?:client|boss|team|company|manager|editor)"
     r"|our (?:client|team|company|firm))\b"
+    # "Ballpark in USD is fine", "a rough figure would do": the form of the answer.
+    r"|^.{0,60}\b(?:is|are|would be|will be) (?:fine|ok|okay|enough|great|perfect)\W*$"
+    r"|^.{0,60}\b(?:would|will) do\W*$"
 )
 _ASKS_EN = re.compile(r"(?i)\?|\b(?:who|whom|whose|what|which|when|where|why|how)\b")
 
@@ -985,13 +1027,26 @@ def drop_asides(text: str) -> str:
     return " ".join(s for s in sentences if s in asking or not _ASIDE.match(s))
 
 
+def _split_abbreviations(m: re.Match[str]) -> str:
+    known = {**_ABBR_FOLDED, **PHONE_ABBREVIATIONS}
+    return f"{m.group(1)} - {m.group(2)}" if m.group(1) in known and m.group(2) in known else m.group(0)
+
+
 def analyze(question: str) -> Query:
     text = clean_chars(question).strip()
     if detect_lang(text) == "en":
         text = drop_asides(text)
+    else:
+        text = re.sub(r"(?i)\b(g[dđ]|đợt|dot)(\d)\b", r"\1 \2", text)  # "doosan gd2": giai đoạn 2
+        # "cn-xd": "công nghiệp - xây dựng", two abbreviations.
+        text = re.sub(r"\b([a-z]{2,5})-([a-z]{2,5})\b", _split_abbreviations, text)
     folded = " ".join(fold(text).lower().split())
     lang = detect_lang(text)
     qtype, meta_field = detect_type(folded)
+    if qtype == QType.WHAT and lang == "en" and text != clean_chars(question).strip():
+        # "… in 2014? Ballpark in USD is fine": the form of answer asked for says it is a figure.
+        whole = detect_type(" ".join(fold(clean_chars(question)).lower().split()))[0]
+        qtype = QType.HOW_MUCH if whole == QType.HOW_MUCH else qtype
     q = Query(question=question, normalized=text, lang=lang, qtype=qtype, meta_field=meta_field)
     # Codes typed in lower case ("1537/qd-ubnd") are codes too.
     q.doc_refs = list(dict.fromkeys(code_key(m.group(1)) for m in CODE_RE.finditer(text.upper())))
@@ -1069,11 +1124,19 @@ def analyze(question: str) -> Query:
                 q.alternatives[tok] = [
                     [t for t in lexical_tokens(lf, bigrams=False) if ":" not in t] for lf in longs
                 ]
+    for tok in q.tokens:
+        # "Tháng 11/2018": a row that says "Tháng 11" in a plan for 2018 names that month.
+        if month_of := re.fullmatch(r"(\d{1,2})/((?:19|20)\d\d)", tok):
+            month = month_of.group(1).lstrip("0")
+            q.alternatives[tok] = [[f"thang_{month}"], *([[f"thang_0{month}"]] if len(month) == 1 else [])]
     for m in re.finditer(r"(?<![\w/])(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)(?![\w/])", text):
+        if m.group(1) == "1" and re.match(r"\s*(?:lần|lan)\b", text[m.end() :], re.IGNORECASE):
+            continue  # "2 năm 1 lần" is "02 năm/lần": the one is no figure
         if not any(m.group(1) in ref for ref in q.doc_refs) and m.group(1) not in q.doc_numbers:
             q.numbers.append(m.group(1))
     q.asks_list = bool(re.search(_LIST_PATTERN, folded))
-    q.asks_reason = bool(re.search(_REASON_PATTERN, folded))
+    q.asks_cause = bool(re.search(_CAUSE_PATTERN, folded))
+    q.asks_reason = q.asks_cause or bool(re.search(_REASON_PATTERN, folded))
     q.asks_ranking = bool(re.search(_RANKING_PATTERN, folded))
     q.in_appendix = bool(
         re.search(

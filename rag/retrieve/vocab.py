@@ -129,6 +129,41 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "XDCB": ("xây dựng cơ bản",),
 }
 
+#: Abbreviations typed in lower case on a phone (folded), that are no Vietnamese word of their own:
+#: "pl kh 39", "hoi thao lk vung", "sgtvt", "gd 2". Ambiguous ones carry every long form they stand
+#: for in these documents; the first is the one read inline.
+PHONE_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "lk": ("liên kết",),
+    "pl": ("phụ lục",),
+    "dv": ("đơn vị", "dịch vụ"),
+    "bc": ("báo cáo",),
+    "hn": ("hội nghị", "Hà Nội"),
+    "qt": ("quốc tế",),
+    "ld": ("lao động", "lãnh đạo"),
+    "gd": ("giai đoạn", "giáo dục"),
+    "ktt": ("kinh tế trọng điểm",),
+    "mt": ("miền Trung", "môi trường"),
+    "cn": ("công nghiệp", "công nghệ"),
+    "dq": ("Dung Quất",),
+    "nn": ("nông nghiệp", "nước ngoài"),
+    "hd": ("hoạt động", "hội đồng", "hướng dẫn"),
+    "tk": ("tài khoản",),
+    "dl": ("du lịch",),
+    "cnht": ("công nghiệp hỗ trợ",),
+    "gtsx": ("giá trị sản xuất",),
+    "tphcm": ("Thành phố Hồ Chí Minh",),
+    "hcm": ("Hồ Chí Minh",),
+    "sgtvt": ("Sở Giao thông vận tải",),
+    "skhdt": ("Sở Kế hoạch và Đầu tư",),
+    "sct": ("Sở Công Thương",),
+    "stc": ("Sở Tài chính",),
+    "snv": ("Sở Nội vụ",),
+    "sngv": ("Sở Ngoại vụ",),
+    "svhttdl": ("Sở Văn hóa, Thể thao và Du lịch",),
+    "sldtbxh": ("Sở Lao động - Thương binh và Xã hội",),
+    "stnmt": ("Sở Tài nguyên và Môi trường",),
+}
+
 # English → Vietnamese, by topic; merged into ENGLISH below (a key belongs to exactly one topic).
 
 # Government bodies, levels of administration, office holders.
@@ -147,6 +182,8 @@ _GOVERNMENT: dict[str, tuple[str, ...]] = {
     "competent authorities": ("cấp có thẩm quyền", "cơ quan có thẩm quyền"),
     "competent authority": ("cấp có thẩm quyền", "cơ quan có thẩm quyền"),
     "department": ("Sở",),
+    "dept": ("Sở",),
+    "depts": ("Sở", "sở, ban ngành"),
     "departments": ("Sở", "sở, ban ngành"),
     "departments and agencies": ("sở, ban ngành", "sở, ban, ngành"),
     "deputy chairman": ("Phó Chủ tịch",),
@@ -519,6 +556,11 @@ _ASSIGNMENT: dict[str, tuple[str, ...]] = {
     "state management": ("quản lý nhà nước",),
     "support": ("hỗ trợ",),
     "target": ("mục tiêu", "chỉ tiêu", "phấn đấu"),
+    "hoping to": ("phấn đấu", "mục tiêu"),
+    "hope to": ("phấn đấu", "mục tiêu"),
+    "aiming for": ("phấn đấu", "mục tiêu"),
+    "aiming to": ("phấn đấu", "mục tiêu"),
+    "aim to": ("phấn đấu", "mục tiêu"),
     "targets": ("mục tiêu", "chỉ tiêu", "phấn đấu"),
     "task": ("nhiệm vụ",),
     "task assignment": ("phân công nhiệm vụ", "phân công thực hiện"),
@@ -718,6 +760,7 @@ _INVESTMENT_TRADE: dict[str, tuple[str, ...]] = {
     "draw in": ("thu hút",),
     "pull in": ("thu hút",),
     "attract investment": ("thu hút đầu tư",),
+    "attract investors": ("thu hút đầu tư", "kêu gọi đầu tư", "thu hút các nhà đầu tư"),
     "bilateral": ("song phương",),
     "brand": ("thương hiệu",),
     "business": ("doanh nghiệp", "kinh doanh"),
@@ -841,6 +884,7 @@ _INDUSTRY_ENERGY: dict[str, tuple[str, ...]] = {
     "craft villages": ("làng nghề",),
     "deep processing": ("chế biến sâu",),
     "economic zone": ("khu kinh tế", "KKT"),
+    "ez": ("khu kinh tế", "KKT"),
     "economic zones": ("khu kinh tế",),
     "electricity": ("điện",),
     "energy": ("năng lượng",),
@@ -1529,7 +1573,7 @@ SUBJECT_TERMS_VI: frozenset[str] = frozenset(
 QUESTION_WORDS_VI = frozenset(
     "ai gi nao bao nhieu khong co duoc la cua cac nhung trong ve cho the nhu voi va hay "
     "khi dau o chua da se phai can nay do thi ma hoi biet xin vui long nhac neu deu gom hay may phan tram "
-    "vao len toi muon hoac".split()
+    "vao len toi muon hoac phia".split()
 )
 QUESTION_WORDS_EN = frozenset(
     "who whom whose what which when where why how is are was were be been the a an of for to in on at by "

@@ -410,6 +410,66 @@ CASES = [
     pytest.param(Case(
         "Where does Hue plan to build its concentrated IT park, and which areas are named for the 5G rollout?",
         "350/QĐ-UBND", ("II", "12", "-1"), ("An Vân Dương",), lang="en"), id="en-two-part-where"),
+    # --- sixth round: phone abbreviations, months, members of a total, rows by place ----------------
+    pytest.param(Case(
+        "doosan gd 2 rong bao nhieu ha", "25/QĐ-UBND", ("B", "I", "2", "2.1", "-3", "(6)"), ("28ha",),
+        lang="vi_nodiac"), id="nodiac-phase-abbreviated"),
+    pytest.param(Case(
+        "pl kh 39 hoi thao cn ho tro trong lk vung dv nao chu tri", "39/KH-UBND", ("Phụ lục", "1"),
+        ("Sở Công Thương",), lang="vi_nodiac"), id="nodiac-phone-abbreviations"),
+    pytest.param(Case(
+        "sgtvt chuan bi bc hoi thao duong bo ven bien truoc ngay nao", "39/KH-UBND", ("Phụ lục", "3"),
+        ("31/5/2018",), lang="vi_nodiac"), id="nodiac-agency-typed-as-one-word"),
+    # "Vùng KTTĐMT" in the text says "kinh tế trọng điểm miền Trung", as "ktt mt" asks.
+    pytest.param(Case(
+        "to truong to dieu phoi vung ktt mt cua qngai la ai", "39/KH-UBND", ("IV", "1"),
+        ("Giám đốc Sở Kế hoạch và Đầu tư",), lang="vi_nodiac"), id="nodiac-text-abbreviation-read-out"),
+    # "Tháng 11/2018" is the row's "Tháng 11" in a plan for 2018; "phía" frames the side.
+    pytest.param(Case(
+        "Hội nghị xúc tiến đầu tư và quảng bá du lịch tháng 11/2018, phía Quảng Ngãi do sở nào chủ trì?",
+        "39/KH-UBND", ("Phụ lục", "4"), ("Sở Văn hóa, Thể thao và Du lịch",), qtype="who"), id="vi-month-of-year"),
+    # "Định kỳ" names the meeting; "những tháng nào" asks the months.
+    pytest.param(Case(
+        "Cuộc họp định kỳ đánh giá liên kết Vùng năm 2018 của Quảng Ngãi dự kiến vào những tháng nào?",
+        "39/KH-UBND", ("IV", "2"), ("tháng 5 và tháng 11",), qtype="when"), id="vi-months-of-a-periodic-meeting"),
+    # "Kế hoạch liên kết vùng năm 2018": of the plans so called, the one of that year.
+    pytest.param(Case(
+        "Theo kế hoạch liên kết vùng năm 2018, Sở Tài chính chuyển bao nhiêu tiền cho Hội đồng Vùng?",
+        "39/KH-UBND", ("IV", "3"), ("250 triệu đồng",), qtype="how_much"), id="vi-plan-named-by-title-and-year"),
+    # The member asked, not the total it is part of; "trong đó" is no dollar ("đô la").
+    pytest.param(Case(
+        "Năm 2014 đào tạo nghề trình độ cao đẳng bao nhiêu người, trong đó lao động chất lượng cao là bao nhiêu?",
+        "25/QĐ-UBND", ("B", "I", "8", "-1"), ("1.900 người",), qtype="how_much"), id="vi-member-of-a-total"),
+    # A sentence that goes on an item is read with its first sentence (the Đề án and its period).
+    pytest.param(Case(
+        "Đề án đào tạo nghề chất lượng cao giai đoạn 2011-2015: trung cấp nghề bao nhiêu người?",
+        "25/QĐ-UBND", ("B", "I", "8", "-1"), ("7.000 người",), qtype="how_much"), id="vi-item-read-with-its-lead"),
+    pytest.param(Case(
+        "Festival du lịch biển Vùng 2 năm 1 lần tổ chức vào năm nào?",
+        "350/QĐ-UBND", ("II", "8", "-2"), ("năm 2022 và năm 2024",), qtype="when"), id="vi-years-of-a-festival"),
+    pytest.param(Case(
+        "hoat dong nao trong phu luc kh 39 to chuc tai quang ngai", "39/KH-UBND", ("Phụ lục", "1"),
+        ("Hội thảo Phát triển công nghiệp hỗ trợ",), lang="vi_nodiac"), id="nodiac-row-by-its-place"),
+    pytest.param(Case(
+        "qd 997 ban hanh theo de nghi cua ai", "997/QĐ-UBND", ("Mở đầu",), ("Sở Ngoại vụ",), lang="vi_nodiac",
+        qtype="doc_meta"), id="nodiac-proposed-by"),
+    pytest.param(Case(
+        "kh 350 thuc hien qd so may cua hoi dong vung", "350/QĐ-UBND", ("Mở đầu",), ("02/QĐ-HĐV",),
+        lang="vi_nodiac", qtype="doc_meta"), id="nodiac-implements-which-decision"),
+    pytest.param(Case(
+        "Roughly how much did the Dung Quat EZ aim to pull in investment-wise in 2014? A ballpark in USD is fine.",
+        "25/QĐ-UBND", ("B", "I", "2", "2.1", "-4"), ("100 - 150 triệu USD",), lang="en", qtype="how_much"),
+        id="en-form-of-answer-asks-a-figure"),
+    pytest.param(Case(
+        "For the Hue workshop on linking economic zones and industrial parks, which Quang Ngai body prepared the "
+        "report?", "39/KH-UBND", ("Phụ lục", "2"), ("BQL KKT Dung Quất",), lang="en", qtype="who"),
+        id="en-which-named-body"),
+    pytest.param(Case(
+        "Hue's 2021-2025 linkage plan implements a decision of the regional council. Which decision is that?",
+        "350/QĐ-UBND", ("Mở đầu",), ("02/QĐ-HĐV",), lang="en", qtype="doc_meta"), id="en-implements-a-decision"),
+    pytest.param(Case(
+        "what's the date on Quang Ngai's regional linkage letter of 2022?", "2395/UBND-KTTH", ("Phần đầu",),
+        ("20/5/2022",), lang="en", qtype="doc_meta"), id="en-date-on-a-described-letter"),
 ]  # fmt: skip
 
 
@@ -585,6 +645,36 @@ UNANSWERABLE = [
                  id="vi-which-province-not-given"),
     # A cited directive's title in passing does not give its targets.
     pytest.param("What targets does Directive 27/CT-TTg set for 2025?", "en", id="en-targets-of-a-cited-directive"),
+    # --- sixth round ------------------------------------------------------------------------------
+    # An agency's task elsewhere is no part in an event another agency leads.
+    pytest.param("What was Quang Ngai's transport department assigned for the November tourism promotion conference "
+                 "in Hue?", "en", id="en-agency-in-an-event-led-by-another"),
+    pytest.param("What did the Department of Finance have to contribute to the coastal road workshop?", "en",
+                 id="en-agency-task-about-something-else"),
+    pytest.param("hoi thao lk cac kkt va kcn o hue kinh phi bao nhieu", "vi_nodiac", id="nodiac-budget-of-an-event"),
+    # A day asked of a row that gives a month.
+    pytest.param("On which exact day in March 2018 was the supporting-industries workshop held?", "en",
+                 id="en-day-of-a-month-row"),
+    # A level of training no sentence names, beside those it does.
+    pytest.param("so ldtbxh 2014 dao tao nghe trinh do dai hoc bao nhieu nguoi", "vi_nodiac",
+                 id="nodiac-member-never-named"),
+    # "How many tourists": a span of years is no count of people.
+    pytest.param("How many foreign tourists does Quang Ngai expect by 2020?", "en", id="en-count-not-a-duration"),
+    # The year asked (2015) is not the year the figure is for (2014).
+    pytest.param("What investment target, in USD, was set for the Dung Quat economic zone for 2015?", "en",
+                 id="en-target-of-another-year"),
+    # A period the plan gives no growth target for.
+    pytest.param("What average annual GRDP growth does the international integration plan target for 2021-2025?",
+                 "en", id="en-growth-of-another-period"),
+    # A name no document says.
+    pytest.param("Who is in charge of upgrading Chan May port under Hue's plan?", "en", id="en-name-never-said"),
+    # A cause asked; the documents give purposes only.
+    pytest.param("Why did the Dung Quat ethanol plant stop producing?", "en", id="en-cause-never-given"),
+    # A comparison the documents never make, and a result of what was only planned.
+    pytest.param("Which province set the higher export target for 2020, Quang Ngai or Hue?", "en",
+                 id="en-comparison-never-made"),
+    pytest.param("Những kiến nghị nào của Quảng Ngãi tại hội thảo ở Huế đã được Hội đồng Vùng chấp thuận?", "vi",
+                 id="vi-outcome-of-a-workshop"),
 ]  # fmt: skip
 
 
@@ -616,6 +706,9 @@ UNANSWERABLE = [
         # A distribution list names the team's members as recipients; it does not say who they are.
         ("Các thành viên Tổ điều phối phát triển vùng của tỉnh theo Quyết định 1845/QĐ-UBND là những ai?",
          "Văn bản 1845/QĐ-UBND chưa được nạp."),
+        # The issuer named after a long title.
+        ("Kế hoạch liên kết phát triển vùng kinh tế trọng điểm miền Trung năm 2018 của tỉnh Bình Định giao Sở Giao "
+         "thông vận tải những việc gì?", "Chưa nạp văn bản nào do Bình Định ban hành."),
     ],
 )  # fmt: skip
 def test_abstains_and_says_why(question: str, says: str, chain: AnswerChain) -> None:

@@ -136,6 +136,10 @@ def test_questions_about_the_document_itself(question: str, field: str) -> None:
         ("Which month is the workshop held?", "month"),
         ("Festival được tổ chức định kỳ bao lâu một lần?", "frequency"),
         ("Khi nào phải nộp báo cáo?", "any"),
+        # "Định kỳ" may name what is asked about; "những tháng nào" asks the months.
+        ("Cuộc họp định kỳ dự kiến vào những tháng nào?", "month"),
+        ("Báo cáo định kỳ gửi khi nào?", "frequency"),
+        ("On which exact day was the workshop held?", "date"),
     ],
 )
 def test_time_kind_of_when_questions(question: str, kind: str) -> None:
@@ -579,6 +583,88 @@ def test_each_department_is_no_agency() -> None:
 )
 def test_asks_reason(question: str, reason: bool) -> None:
     assert analyze(question).asks_reason is reason
+
+
+@pytest.mark.parametrize(
+    ("question", "cause"),
+    [
+        ("Why did the ethanol plant stop producing?", True),
+        ("What caused the delay of the expressway?", True),
+        ("Vì sao nhà máy phải ngừng sản xuất?", True),
+        ("Why is the container route being promoted?", False),  # a purpose
+        ("Tuyến container được xúc tiến nhằm mục đích gì?", False),
+    ],
+)
+def test_asks_cause(question: str, cause: bool) -> None:
+    q = analyze(question)
+    assert q.asks_cause is cause and q.asks_reason
+
+
+@pytest.mark.parametrize(
+    ("question", "ranking", "result"),
+    [
+        ("Which province set the higher export target, Quang Ngai or Hue?", True, False),
+        ("How does Quang Ngai's output target compare with Da Nang's?", True, False),
+        ("Những kiến nghị nào của tỉnh đã được Hội đồng Vùng chấp thuận?", False, True),
+        ("What came out of the coastal road workshop?", False, True),
+        ("Which department leads the workshop?", False, False),
+    ],
+)
+def test_comparisons_and_outcomes_asked(question: str, ranking: bool, result: bool) -> None:
+    q = analyze(question)
+    assert (q.asks_ranking, q.asks_result) == (ranking, result)
+
+
+@pytest.mark.parametrize(
+    ("question", "alternatives"),
+    [
+        ("pl kh 39 hoi thao lk vung", {"pl": [["phu", "luc"]], "lk": [["lien", "ket"]]}),
+        ("sgtvt chuan bi bc gi", {"sgtvt": [["so", "giao", "thong", "van", "tai"]], "bc": [["bao", "cao"]]}),
+        (
+            "hn sơ kết với Hà Nội và TP.HCM",
+            {"hn": [["hoi", "nghi"], ["ha", "noi"]], "hcm": [["ho", "chi", "minh"]]},
+        ),
+    ],
+)
+def test_phone_abbreviations_stand_for_their_words(
+    question: str, alternatives: dict[str, list[list[str]]]
+) -> None:
+    found = analyze(question).alternatives
+    for key, longs in alternatives.items():
+        assert found[key] == longs
+
+
+def test_phone_abbreviations_read_inline_and_split() -> None:
+    assert expand_inline("sgtvt va ktt mt") == "so giao thong van tai va kinh te trong diem mien trung"
+    assert "giai doan 2" in expand_inline("doosan gd2")
+    q = analyze("ty trong cn-xd trong gdp")
+    assert {"cn", "xd"} <= set(q.tokens)
+    assert "2" in analyze("doosan gd2 bao nhieu ha").numbers
+
+
+def test_a_month_of_a_year_is_met_by_the_month() -> None:
+    assert analyze("Hội nghị tháng 11/2018 ở đâu?").alternatives["11/2018"] == [["thang_11"]]
+    assert analyze("Hội thảo tháng 3/2018 ở đâu?").alternatives["3/2018"] == [["thang_3"], ["thang_03"]]
+
+
+def test_once_in_a_frequency_is_no_figure() -> None:
+    assert analyze("festival 2 nam 1 lan to chuc nam nao").numbers == ["2"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what was dung quat EZ hoping to pull in investment-wise in 2014? ballpark in usd is fine",
+        "What investment target, in USD, was set for Dung Quat?",
+        "What average annual GRDP growth does the plan target?",
+    ],
+)
+def test_the_form_of_answer_asks_a_figure(question: str) -> None:
+    assert analyze(question).qtype == QType.HOW_MUCH
+
+
+def test_a_shortened_department_is_no_name() -> None:
+    assert analyze("What does Hue want its Dept. of Industry & Trade to prioritise?").names == []
 
 
 def test_vietnamese_subject_terms_are_found_typed_either_way() -> None:
