@@ -219,8 +219,11 @@ class EvidenceScorer:
         for name in self.query.names if self.query.lang == "en" else []:
             toks = name.split()
             keys = [f"{a}_{b}" for a, b in itertools.pairwise(toks)] or toks
-            if not all(in_corpus(k) for k in keys):
-                return True
+            if all(in_corpus(k) for k in keys):
+                continue
+            if len(toks) == 1 and any(in_corpus(f"{name[:i]}_{name[i:]}") for i in range(2, len(name) - 1)):
+                continue  # "Quangngai", "Lyson": two syllables typed as one word
+            return True
         return False
 
     def _specificity(self, alt: list[str]) -> float:

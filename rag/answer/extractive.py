@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answer.citations import make_citation
 from rag.answer.evidence import EvidenceScorer, Span, item_lead, names_agency
@@ -27,6 +27,7 @@ from rag.retrieve.query import (
     agency_key,
     analyze,
     expand_inline,
+    has_labels,
     is_generic_capital,
     named_places,
 )
@@ -140,7 +141,8 @@ _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     ("usd", r"\b(usd|dollars?|us\$)|(?<!trong )\bdo la\b(?!o)", r"USD"),
     (
         "money",
-        r"\b(bao nhieu tien|kinh phi|ngan sach|von|budget|money|cost|fund|contribut|dong gop|dau tu bao nhieu)",
+        r"\b(bao nhieu tien|kinh phi|ngan sach|von|budget|money|cost|fund|contribut|dong gop|dau tu bao nhieu"
+        r"|(output|production|export|import) values?|gia tri (san xuat|xuat khau|nhap khau))",
         r"(đồng|USD|tỷ|triệu)",
     ),
     (
@@ -265,19 +267,6 @@ _RANKS = re.compile(
     r"(?i:\b(cao|lớn|nhiều|thấp|ít|nhỏ|tốt|mạnh|nhanh) nhất\b|(xếp|đứng) thứ|hàng đầu|đứng đầu|số 1\b"
     r"|\b(cao|thấp|nhiều|ít|lớn|nhỏ) hơn\b|so với|\bgấp\b)"
 )
-#: Where something is held: "tổ chức (ngay) tại Quảng Ngãi", "held in Huế".
-_HELD_IN = (
-    r"\b(?:to chuc|dien ra|held|take place|takes place|taking place|hosted)\s+(?:[a-z]+\s+){0,2}?(?:tai|o|in|at)\s+"
-    r"(?:the\s+)?(?:tinh\s+|thanh pho\s+|tp\s+|city of\s+|province of\s+)?"
-)
-
-
-def _held_in(query: Query) -> list[str]:
-    """The places the question says something is held in ("tổ chức tại Quảng Ngãi")."""
-    text = expand_inline(fold(query.question).lower())
-    return [p for p in query.places if re.search(_HELD_IN + re.escape(p) + r"\b", text)]
-
-
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
@@ -375,6 +364,36 @@ def _event_words(query: Query) -> list[str]:
 def _speaks_of_event(chunk: Chunk, events: Sequence[str]) -> bool:
     text = fold(chunk.embed_text).lower()
     return all(re.search(rf"\b(?:{words})\b", text) for words in events)
+
+
+#: Price bases a figure may be stated at (folded): what the question asks, what the text says.
+_PRICE_BASES: tuple[tuple[str, str, str], ...] = (
+    ("current", r"\b(current|nominal) prices?|\bgia hien hanh\b|\bat current\b", r"gia hien hanh"),
+    (
+        "constant",
+        r"\b(constant|comparable|comparative|fixed|real) (\d{4} )?prices?|\bin real terms\b|\bgia (so sanh|co dinh)\b",
+        r"gia (so sanh|co dinh)",
+    ),
+)
+
+
+def _other_price_basis(query: Query, text: str, at: int) -> bool:
+    """The question asks a figure at one price basis ("at current prices") and the figure at ``at``
+    is stated at another ("21.592 tỷ đồng (theo giá so sánh 1994)")."""
+    asked = fold(query.question).lower()
+    # "At current prices rather than 1994 constant prices": what follows "rather than" is not asked.
+    asked = re.sub(r"\b(rather than|instead of|as opposed to|not at|thay vi|chu khong phai)\b.*", "", asked)
+    want = [name for name, q, _t in _PRICE_BASES if re.search(q, asked)]
+    if len(want) != 1:
+        return False
+    # The basis stated last before the figure in its sentence holds for it ("… 21.592 tỷ đồng (theo giá so
+    # sánh 1994) …; trong đó, … 19.355 tỷ đồng"), else one stated just after it.
+    before = fold(text[:at]).lower()
+    named = [(m.start(), name) for name, _q, t in _PRICE_BASES for m in re.finditer(t, before)]
+    if not named:
+        after = fold(re.split(r"[;]", text[at:], maxsplit=1)[0][:120]).lower()
+        named = [(0, name) for name, _q, t in _PRICE_BASES if re.search(t, after)]
+    return bool(named) and max(named)[1] != want[0]
 
 
 def _unsaid_term(terms: Sequence[str], in_corpus: Callable[[str], bool]) -> bool:
@@ -517,6 +536,13 @@ class ExtractiveAnswerer:
             return self.abstain(base, en, [])
         if query.qtype == QType.DOC_META and result.unknown_refs:
             return self._cited_document(query, result, base, en)
+        if (
+            query.qtype == QType.DOC_META
+            and query.asks_reason
+            and query.meta_field in ("signer", "date", "recipients")
+        ):
+            # "Why was it signed by a vice-chairman": a header or signature block gives no reason.
+            return self.abstain(base, en, result.hits[:3])
         if query.qtype == QType.DOC_META:
             doc = self._asked_document(query, result)
             if doc is None:
@@ -534,6 +560,24 @@ class ExtractiveAnswerer:
                     else f"{doc_reference(doc)} (bản đã nạp) không có phần chữ ký."
                 )
                 return answer.model_copy(update={"answer": f"{answer.answer}\n{note}"})
+        named_section = False
+        if (
+            query.section_ref
+            and len(result.scoped_docs) == 1
+            and (doc := self.document(result.scoped_docs[0]))
+        ):
+            # "Điểm d mục 2.2 Công văn 2395": the section named must exist, and it is where the answer is.
+            within = [p for p, _s in doc.iter_sections() if has_labels(p, query.section_ref)]
+            if not within:
+                return self._no_such_section(
+                    self.abstain(base, en, result.hits[:3]), doc, query.section_ref, en
+                )
+            inside = [
+                h for h in result.hits if has_labels(tuple(h.chunk.section_path), query.section_ref[:1])
+            ]
+            if inside:
+                result = replace(result, hits=inside)
+                named_section = True
         if query.post and query.asks_name and re.search(_PROVINCE_LEADER, fold(query.question).lower()):
             # "Chủ tịch UBND tỉnh Quảng Ngãi là ai": the documents name their signers.
             signed = self._signed_by_post(query, result)
@@ -553,6 +597,9 @@ class ExtractiveAnswerer:
             [*result.document_years, *result.title_years],
         )
         chunk_cov = [scorer.coverage(h.chunk.embed_text) for h in result.hits]
+        if named_section:
+            # The section the question names is the evidence, whatever else it asks of it.
+            chunk_cov = [max(c, self.threshold(query)) for c in chunk_cov]
         if self.support(scorer, result, chunk_cov) < self.threshold(query):
             return self.abstain(base, en, result.hits[:3])
         if self.in_corpus is not None and scorer.absent_concept(self.in_corpus):
@@ -576,6 +623,9 @@ class ExtractiveAnswerer:
             if chunk_cov[rank] >= self.t.abstain_coverage * 0.8 and not listed:
                 spans.extend(scorer.spans(h.chunk, rank))
         spans.sort(key=lambda s: (-round(s.coverage, 3), s.rank))
+        if named_section and len(query.section_ref) > 1:
+            # "Điểm b mục 2.2": of the section's sentences, those of point b.
+            spans = [s for s in spans if self._under(s, query.section_ref)] or spans
         if result.unknown_refs and query.qtype != QType.WHICH_DOCS:
             # "What does Nghị quyết 57/NQ-CP set out": the loaded documents answer only where they
             # speak of it; the rest of a document that implements it is not its content.
@@ -651,9 +701,9 @@ class ExtractiveAnswerer:
             # "What does Finance contribute to the coastal-road workshop", "the workshop's budget": only
             # a section about a workshop answers; the contribution to the Council is about something else.
             spans = [s for s in spans if _speaks_of_event(s.chunk, events)]
-        if held_in := _held_in(query):
+        if query.held_in:
             # "Hoạt động nào tổ chức tại Quảng Ngãi": of the appendix rows, those whose place is there.
-            there = [s for s in spans if self._row_place_in(s, held_in) is True]
+            there = [s for s in spans if self._row_place_in(s, query.held_in) is True]
             spans = there or spans
         if len(result.place_docs) and query.qtype in (QType.WHO, QType.WHAT) and len(query.places) == 1:
             # "Under Thừa Thiên Huế's plan, what is the culture department to do": Huế's documents.
@@ -722,9 +772,13 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _agency_present(query: Query, result: SearchResult) -> bool:
-        """Every agency the question names appears in one of the best sections (in any spelling)."""
+        """Every agency the question names appears in one of the best sections (in any spelling); one
+        of them, when it asks which of them ("is it the EZ board or DOIT that …")."""
         texts = [agency_key(expand_inline(agency_key(h.chunk.embed_text))) for h in result.hits[:4]]
-        return all(any(names_agency(t, a) for t in texts) for a in query.agencies)
+        either = len(query.agencies) >= 2 and re.search(
+            r"\b(or|either|hay|hoac)\b", fold(query.question).lower()
+        )
+        return (any if either else all)(any(names_agency(t, a) for t in texts) for a in query.agencies)
 
     @staticmethod
     def _kind_present(query: Query, result: SearchResult, chunk_cov: list[float], threshold: float) -> bool:
@@ -832,6 +886,11 @@ class ExtractiveAnswerer:
             return make_citation(doc, span.chunk.start, span.chunk.end)  # the whole row, with every cell
         a, b = scorer.best_window(span, doc.text)
         return make_citation(doc, a, b)
+
+    def _under(self, span: Span, labels: Sequence[str]) -> bool:
+        doc = self.document(span.chunk.doc_id)
+        found = doc.deepest_section_at(span.start, span.end) if doc else None
+        return found is not None and has_labels(found[0], labels)
 
     def _row_place_in(self, span: Span, places: Sequence[str]) -> bool | None:
         """Whether the place of the table row ``span`` is in one of ``places``; None when it is no
@@ -973,6 +1032,8 @@ class ExtractiveAnswerer:
                     found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
                     if query.qtype == QType.HOW_MUCH and _aside_about_else(span.text, m.start(), scorer):
                         continue  # "KCN VSIP … (… KKT Dung Quất trong phạm vi 10.300ha)" is no area of VSIP
+                    if query.qtype == QType.HOW_MUCH and _other_price_basis(query, span.text, m.start()):
+                        continue  # "at current prices" asked: "(theo giá so sánh 1994)" is another basis
                     if query.qtype == QType.HOW_MUCH and _other_member(query, span, m.start()):
                         continue  # "tỷ trọng dịch vụ" asked: "công nghiệp-xây dựng …: 59-60%" is industry's
                     if (
@@ -1268,6 +1329,17 @@ class ExtractiveAnswerer:
                 update={"answer": f"{text} {self._quote_line(cite, 1, en)}", "citations": [cite]}
             )
         return self._not_loaded(self.abstain(base, en, result.hits[:3]), refs, en)
+
+    @staticmethod
+    def _no_such_section(answer: Answer, doc: Document, labels: Sequence[str], en: bool) -> Answer:
+        """An abstention that says the section the question names does not exist in the document."""
+        section, *point = labels
+        if en:
+            note = f"{doc_reference(doc)} has no {'point ' + point[0] + ' of ' if point else ''}section {section}."
+        else:
+            note = f"{doc_reference(doc)} không có {'điểm ' + point[0] + ' ' if point else ''}mục {section}."
+        lines = answer.answer.split("\n")
+        return answer.model_copy(update={"answer": "\n".join([lines[0], note, *lines[1:]])})
 
     @staticmethod
     def _not_loaded(answer: Answer, refs: Sequence[str], en: bool) -> Answer:

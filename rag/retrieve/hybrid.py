@@ -18,7 +18,7 @@ from rag.documents.models import META_KINDS, Chunk
 from rag.index.embedder import Embedder
 from rag.index.generations import Generation
 from rag.index.vectors import ChromaVectors
-from rag.retrieve.query import QType, Query
+from rag.retrieve.query import DOC_TYPES, QType, Query, has_labels
 from rag.retrieve.rerank import Reranker
 from rag.text.normalize import fold
 from rag.text.tokenize import CODE_RE, code_key
@@ -80,7 +80,9 @@ _DOC_WORDS = (
 )
 _IMPLEMENTING = (
     r"\b(?:trien khai|thuc hien|thi hanh|implement(?:s|ing|ation)?|carr(?:y|ies|ying) out|executing"
-    r"|pass(?:es|ing)? down|hand(?:s|ing)? down|roll(?:s|ing)? out|put(?:s|ting)? into effect|act(?:s|ing)? on) (?:of )?"
+    r"|pass(?:es|ing)? down|hand(?:s|ing)? down|roll(?:s|ing)? out|put(?:s|ting)? into effect|act(?:s|ing)? on"
+    # "that 2022 letter on Resolution 57", "công văn về Nghị quyết 57"
+    r"|(?:letter|dispatch|cong van|cv) (?:\S+ ){0,2}?(?:on|about|regarding|ve|ve viec)) (?:of )?"
 )
 _TITLE_GENERIC = frozenset(
     "ke_hoach ban_hanh hanh_ke trien_khai khai_thuc thuc_hien hien_ke hien_nghi nghi_quyet quyet_so "
@@ -181,7 +183,10 @@ class HybridSearcher:
         none, or when every document or none is from there."""
         if self._place_re is None:
             return None
-        named = set(self._place_re.findall(fold(query.normalized).lower()))
+        # "tt hue", "Hue" name Thừa Thiên Huế; a place an event is held in ("the workshop in Huế")
+        # need not be where the document listing it was issued.
+        named = set(self._place_re.findall(fold(query.normalized).lower())) | set(query.places)
+        named -= set(query.held_in)
         if not named:
             return None
         same = np.array([p in named for p in self._place], dtype=bool)
@@ -224,6 +229,21 @@ class HybridSearcher:
         found = [i for i, pairs in enumerate(self._title_pairs) if len(pairs & asked) >= 2]
         # "Kế hoạch liên kết vùng năm 2018": of the plans so named, the one of that year.
         dated = [i for i in found if any(self._of_year(i, y) for y in query.document_years)]
+        kinds = {kind for kind, pattern in DOC_TYPES if re.search(pattern, folded)}
+        if (
+            query.document_years
+            and not dated
+            and (len(found) != 1 or (kinds and self._doc_type[found[0]] not in kinds))
+        ):
+            # "The 2018 regional linkage plan": of that year's documents of that kind, one whose title
+            # says so.
+            dated = [
+                i
+                for i, pairs in enumerate(self._title_pairs)
+                if pairs & asked
+                and any(self._of_year(i, y) for y in query.document_years)
+                and (not kinds or self._doc_type[i] in kinds)
+            ]
         found = dated or found
         return found if 0 < len(found) < len(self.docs) else []
 
@@ -275,6 +295,22 @@ class HybridSearcher:
             named[scope] = True
             doc_ok = named if doc_ok is None else (doc_ok & named)
         row_ok = doc_ok[self.row_doc] if doc_ok is not None else np.ones(n, dtype=bool)
+        if query.section_ref and len(scope) == 1:
+            # "Điểm b mục 2.2 Công văn 2395 yêu cầu gì": the section the question names, when it exists.
+            doc_rows = [int(r) for r in np.flatnonzero(self.row_doc == scope[0])]
+            chunks = gen.store.chunks(doc_rows)
+            inside: list[int] = []
+            for n_labels in range(len(query.section_ref), 0, -1):  # a point may sit in its section's chunk
+                labels = query.section_ref[:n_labels]
+                if len(chunks) == len(doc_rows):
+                    inside = [
+                        r for r, c in zip(doc_rows, chunks, strict=True) if has_labels(c.section_path, labels)
+                    ]
+                if inside:
+                    break
+            if inside:
+                row_ok = np.zeros(n, dtype=bool)
+                row_ok[inside] = True
 
         lex = gen.lexical.scores(list(query.tokens), query.tokens)
         prior = np.ones(n, dtype=np.float32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -81,6 +82,8 @@ class Query:
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
     asks_reason: bool = False  # "why", "vì sao": the evidence must give a reason or purpose
+    section_ref: list[str] = field(default_factory=list)  # "điểm b mục 2.2" → ["2.2", "b"]
+    held_in: list[str] = field(default_factory=list)  # places something is held in ("hội thảo tại Huế")
     asks_cause: bool = False  # "why did it stop", "what caused": only a cause answers, not a purpose
     asks_result: bool = False  # "did it actually", "thực tế đạt được": a result, which a target is not
     asks_ranking: bool = False  # "the highest", "more or less than", "xếp hạng": a comparison or ranking
@@ -145,7 +148,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:thuc hien|trien khai|cu the hoa) (?:nghi quyet|quyet dinh|chi thi|ket luan|van ban|chuong trinh|nq|qd)"
         r" (?:so may|so nao|nao)"
         r"|\b(can cu|co so phap ly|(theo|xet) (de nghi|to trinh|de xuat) cua (ai|co quan nao|so nao|don vi nao)"
-        r"|(ai|so nao|co quan nao|don vi nao) de nghi ban hanh|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|(which|what) (\w+ ){0,2}(department|agency|body|office) (put forward|proposed|submitted|recommended|drafted)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|implements? (a|an|the) (\w+ ){0,3}?(resolution|decision|directive|conclusion)\b[^?]*\b(which|what) (resolution|decision|directive|conclusion|one) (is|was) (that|it)\b|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
+        r"|(ai|so nao|co quan nao|don vi nao) de nghi ban hanh|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|(issued|adopted|signed) (on|at) (the )?([\w'-]+ ){0,5}?(proposal|recommendation|request)\b|(which|what) (\w+ ){0,2}(department|agency|body|office) (put forward|proposed|submitted|recommended|drafted)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|implements? (a|an|the) (\w+ ){0,3}?(resolution|decision|directive|conclusion)\b[^?]*\b(which|what) (resolution|decision|directive|conclusion|one) (is|was) (that|it)\b|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
     ),
     (
         "issuer",
@@ -203,7 +206,7 @@ _ASKING: tuple[tuple[QType, str], ...] = (
         QType.HOW_MUCH,
         r"\b(bao nhieu|how much|how many|what share|what proportion|what percentage|how (large|big))\b"
         # "What were total exports", "what is the export value": a quantity is asked.
-        r"|\bwhat (is|was|are|were|will be) ([\w']+ ){0,4}?(total|value|volume|turnover|revenue|number|amount"
+        r"|\bwhat('s| is| was| are| were| will be) ([\w'-]+ ){0,5}?(total|value|output target|volume|turnover|revenue|number|amount"
         r"|figure|size|level|population|area|length|cost|price|capacity|headcount)\b"
         # "What industrial output value was it aiming for", "what lending rate": the quantity is named first.
         r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per capita|share"
@@ -216,14 +219,16 @@ _ASKING: tuple[tuple[QType, str], ...] = (
     ),
     (
         QType.WHERE,
-        r"\b(o dau|tai dau|noi nao|dia diem nao|where"
+        r"\b(o dau|tai dau|noi nao|dia diem nao|where|which (city|town|location|venue|place)"
+        r"|which (province|district|locality) (hosts?|is hosting|will host|hosted)"
         r"|(o|tai) (dia phuong|tinh|thanh pho|huyen|xa|khu vuc|vung|dia ban|quoc gia|nuoc)(,? thanh( pho)?)? nao)\b",
     ),
     (
         QType.WHAT,
         r"\b(nguon|viec|nhiem vu|noi dung|giai phap|hoat dong|du an|linh vuc|chuong trinh|san pham|muc tieu"
-        r"|bien phap|chinh sach|tuyen|cong trinh) (nao|gi)\b|\b(which|what) (sources?|tasks?|measures?|solutions?"
-        r"|activities|projects?|areas?|fields?|sectors?|products?|contents?|policies|routes?|works)\b",
+        r"|bien phap|chinh sach|tuyen|cong trinh|su kien|hoi thao|hoi nghi) (nao|gi)\b|\b(which|what) (sources?|tasks?"
+        r"|measures?|solutions?|activities|activity|projects?|areas?|fields?|sectors?|products?|contents?|policies"
+        r"|routes?|works|events?|workshops?|conferences?|seminars?|meetings?)\b",
     ),
 )
 
@@ -238,7 +243,7 @@ _ISSUE_CUE = (
     r"\b(ban hanh|duoc ky|ky (ngay|vao|nam|thang|truoc|sau|tu)|issued|dated?|dating|date from|signed|released|"
     r"published|adopted|promulgated)\b"
 )
-_DOC_TYPES = (
+DOC_TYPES = (
     ("ke hoach", r"\b(ke hoach|plans?)\b"),
     ("quyet dinh", r"\b(quyet dinh|decisions?)\b"),
     ("cong van", r"\b(cong van|letters?|dispatch(es)?)\b"),
@@ -288,8 +293,8 @@ def issue_window(folded: str) -> IssueWindow | None:
         rest = rest.replace(m5.group(0), " ")
     if start is None and end is None and month is None:
         return None
-    doc_type = next((name for name, pat in _DOC_TYPES if re.search(pat, rest)), None)
-    for _, pat in _DOC_TYPES:
+    doc_type = next((name for name, pat in DOC_TYPES if re.search(pat, rest)), None)
+    for _, pat in DOC_TYPES:
         rest = re.sub(pat, " ", rest)
     left = [w for w in re.findall(r"[a-z]+", rest) if w not in _ISSUE_FRAME]
     return IssueWindow(start, end, month, doc_type, only=not left)
@@ -750,7 +755,10 @@ _TIME_KINDS: tuple[tuple[str, str], ...] = (
         r"|which (?:exact |specific |precise )?(?:date|day)|by what date|on what date|deadline)",
     ),
     ("quarter", r"\b(quy (may|nao)|which quarter|what quarter)"),
-    ("month", r"\b(thang (may|nao)|which months?|what months?|in what months?)"),
+    (
+        "month",
+        r"\b(thang (may|nao)|which months?|what months?|in what months?|when in the year|what time of (the )?year)",
+    ),
     ("period", r"\b(tu nam nao (den|toi) nam nao|giai doan nao|keo dai|which period|what period|from when)"),
     ("year", r"\b(nam nao|nam may|nam bao nhieu|which year|what year|in what year)"),
     # "Cuộc họp định kỳ … vào những tháng nào" asks for the months: "định kỳ" names the meeting there.
@@ -787,7 +795,7 @@ _RANKING_PATTERN = (
     r"|(the )?(highest|lowest|largest|biggest|smallest|fewest|best|worst)"
     r"|(cao|lon|nhieu|thap|nho) nhat|xep hang|thu hang|dung thu may|(cao|nhieu|lon|it|thap) hon hay"
     # "Which province set the higher target", "how does X compare with Đà Nẵng's"
-    r"|which (province|city|one|plan|document|of the two)\b[^?]*\b(higher|lower|bigger|larger|greater|smaller|more|less)"
+    r"|which (province|city|one|plan|document|of the two)\b[^?]*\b(higher|lower|bigger|larger|greater|smaller|more than|less than)"
     r"|how (does|do|did) [^?]* compare (with|to)|compared (with|to) (that of|those of)|tinh nao (cao|nhieu|lon|thap|it) hon)\b"
 )
 _RESULT_PATTERN = (
@@ -796,7 +804,7 @@ _RESULT_PATTERN = (
     r"thuc te|da dat duoc|dat duoc chua|ket qua dat duoc|da hoan thanh chua"
     # "Những kiến nghị nào … đã được Hội đồng Vùng chấp thuận", "what came out of the workshop"
     r"|(kien nghi|de xuat|de nghi)[^?]*\bda duoc [^?]*\b(chap thuan|tiep thu|dong y)|ket qua (cua )?(hoi thao|hoi nghi|dien dan)"
-    r"|(was|were) (agreed|accepted) (at|by)|outcomes? of|what came out of|results? of the (workshop|conference|forum|meeting))\b"
+    r"|(was|were) (agreed|accepted) (at|by)|what came out of|(actual )?results? of the (workshop|conference|forum|meeting))\b"
 )
 _TASK_FRAMING = ("giao", "việc", "nhiệm vụ", "làm", "yêu cầu", "đề nghị", "tasked", "asked")
 _TIME_FRAMING = (
@@ -878,6 +886,50 @@ _DOCUMENT_YEAR = (
     rf"\b(?:(\d{{4}})(?:\s*-\s*\d{{4}})? (?:[a-z]+ ){{0,4}}?{_DOC_WORDS}\b"
     rf"|{_DOC_WORDS} (?:[a-z0-9/\-]+ ){{0,8}}?(?:nam |of |from |in |issued in |dated |ban hanh nam )?(\d{{4}})\b)"
 )
+#: Where something is held: "tổ chức (ngay) tại Quảng Ngãi", "the workshop in Huế", "hội nghị ở Huế";
+#: a place that hosts an event need not have issued the document that lists it.
+_HELD_IN = (
+    r"\b(?:to chuc|dien ra|held|take place|takes place|taking place|hosted|hoi thao|hoi nghi|dien dan|festival"
+    r"|ngay hoi|workshops?|conferences?|seminars?|forums?|meetings?|events?)\b(?:\s+[\w'-]+){0,12}?\s+"
+    r"(?:tai|o|in|at)\s+(?:the\s+)?(?:tinh\s+|thanh pho\s+|tp\s+|city of\s+|province of\s+)?"
+)
+
+
+_SECTION_WORD = r"(?:muc|section|khoan|clause|subsection|paragraph)"
+_POINT_WORD = r"(?:diem|point|item|letter)"
+
+
+def section_ref(folded: str) -> tuple[list[str], tuple[int, int] | None]:
+    """The labels of a section the question names, from the top, and where the question names it:
+    "điểm b mục 2.2", "point d of section 2.2", "section 2.2(b)" → ["2.2", "b"]; "mục 2.7" → ["2.7"].
+    Only dotted section numbers count ("section 2" may be a part of any document)."""
+    m = re.search(
+        rf"\b{_POINT_WORD} ([a-z])\)?,? (?:of |cua |thuoc |tai |in |under )?(?:the )?{_SECTION_WORD} (\d+(?:\.\d+)+)\b",
+        folded,
+    )
+    if m:
+        return [m.group(2), m.group(1)], m.span()
+    m = re.search(rf"\b{_SECTION_WORD} (\d+(?:\.\d+)+)(?:,? {_POINT_WORD} ([a-z])\b|\s?\(([a-z])\))?", folded)
+    if m:
+        return [m.group(1), *[g for g in (m.group(2), m.group(3)) if g]], m.span()
+    return [], None
+
+
+def has_labels(path: Sequence[str], labels: Sequence[str]) -> bool:
+    """``labels`` occur in ``path`` one after the other: ["2", "2.2", "b"] has ["2.2", "b"]."""
+    n = len(labels)
+    return any(list(path[i : i + n]) == list(labels) for i in range(len(path) - n + 1))
+
+
+def held_in(folded: str) -> list[str]:
+    """The places (canonical) a question says something is held in: "hội thảo … ở tt huế"."""
+    found: list[str] = []
+    for m in re.finditer(_HELD_IN, folded):
+        words = folded[m.end() :].split()[:3]
+        if any(w.endswith(("'s", "’s")) for w in words):
+            continue  # "the festival in Huế's 2021-2025 plan": the plan's province, not the venue
+        found += named_places(" ".join(words))[:1]
+    return list(dict.fromkeys(found))
 
 
 def named_places(folded: str) -> list[str]:
@@ -1008,7 +1060,8 @@ _DOC_NUMBER = re.compile(
 _ASIDE = re.compile(
     r"(?i)^(?:hi|hello|hey|dear|thanks|thank you|thx|cheers|sorry|just|i'?m|i am|we'?re|we are|i work|we work"
     r"|i'?ve|i have|i need|i'?d like|i would like|my (?:client|boss|team|company|manager|editor)"
-    r"|our (?:client|team|company|firm))\b"
+    r"|our (?:client|team|company|firm)|volunteering|working (?:for|with|on)|writing (?:for|about|a)|researching"
+    r"|based in|my company|my firm|my organi[sz]ation)\b"
     # "Ballpark in USD is fine", "a rough figure would do": the form of the answer.
     r"|^.{0,60}\b(?:is|are|would be|will be) (?:fine|ok|okay|enough|great|perfect)\W*$"
     r"|^.{0,60}\b(?:would|will) do\W*$"
@@ -1053,6 +1106,10 @@ def analyze(question: str) -> Query:
     q.doc_numbers = [m.group(1) for m in _DOC_NUMBER.finditer(folded)]
     for m in _DOC_NUMBER.finditer(folded):
         q.number_words.setdefault(m.group(1), []).extend(re.findall(r"[a-z]+", m.group(0)))
+    q.section_ref, named_at = section_ref(fold(text).lower())
+    if named_at and len(fold(text)) == len(text):
+        # "Điểm b mục 2.2 … yêu cầu gì": the section named is where to look, not words its text says.
+        text = f"{text[: named_at[0]]} {text[named_at[1] :]}"
 
     weights: dict[str, float] = {}
 
@@ -1156,6 +1213,7 @@ def analyze(question: str) -> Query:
     q.names = proper_names(text)
     q.issuer_places = issuer_places(folded)
     q.places = named_places(expand_inline(folded))
+    q.held_in = held_in(expand_inline(folded))
     q.document_years = [m.group(1) or m.group(2) for m in re.finditer(_DOCUMENT_YEAR, expand_inline(folded))]
     if lang != "en":
         spoken = " ".join(re.findall(r"[\w&\-]+|[^\w\s]", expand_inline(folded)))

@@ -470,6 +470,28 @@ CASES = [
     pytest.param(Case(
         "what's the date on Quang Ngai's regional linkage letter of 2022?", "2395/UBND-KTTH", ("Phần đầu",),
         ("20/5/2022",), lang="en", qtype="doc_meta"), id="en-date-on-a-described-letter"),
+    # A section named by its label is where the answer is.
+    pytest.param(Case(
+        "Điểm b mục 2.2 Công văn 2395 yêu cầu gì?", "2395/UBND-KTTH", ("2", "2.2", "b"), ("điểm b mục 2.2",)),
+        id="vi-named-point-of-a-section"),
+    pytest.param(Case(
+        "cv 2395 muc 2.7 giao so nao", "2395/UBND-KTTH", ("2", "2.7"), ("Sở Thông tin và Truyền thông",),
+        lang="vi_nodiac"), id="nodiac-named-section"),
+    pytest.param(Case(
+        "What does point c of section 2.2 of letter 2395 ask for?", "2395/UBND-KTTH", ("2", "2.2", "c"),
+        ("Trung tâm logistics",), lang="en"), id="en-named-point-of-a-section"),
+    # "Is it the EZ board or DOIT": one of the agencies named answers.
+    pytest.param(Case(
+        "Under the 2022 letter, is it the EZ board or DOIT that must attract investors for a logistics centre at "
+        "Dung Quat port?", "2395/UBND-KTTH", ("2", "2.2", "c"), ("Trung tâm logistics",), lang="en"),
+        id="en-which-of-two-agencies"),
+    pytest.param(Case(
+        "who signed that 2022 letter on Resolution 57?", "2395/UBND-KTTH", ("Chữ ký",), ("Đặng Văn Minh",),
+        lang="en", qtype="doc_meta"), id="en-letter-named-by-what-it-implements"),
+    pytest.param(Case(
+        "Working with a credit NGO here. Which body must get credit institutions to lend at reasonable interest "
+        "rates under Hue's plan?", "350/QĐ-UBND", ("II", "13"), ("Ngân hàng Nhà nước",), lang="en"),
+        id="en-lending-after-an-aside"),
 ]  # fmt: skip
 
 
@@ -675,6 +697,13 @@ UNANSWERABLE = [
                  id="en-comparison-never-made"),
     pytest.param("Những kiến nghị nào của Quảng Ngãi tại hội thảo ở Huế đã được Hội đồng Vùng chấp thuận?", "vi",
                  id="vi-outcome-of-a-workshop"),
+    # A metadata block gives no reason; a figure at another price basis is no answer.
+    pytest.param("Why was the 2017 integration decision signed by a vice-chairman instead of the chairman?", "en",
+                 id="en-reason-for-a-signature"),
+    pytest.param("What was the 2014 industrial output value target at current prices rather than 1994 prices?", "en",
+                 id="en-figure-at-another-price-basis"),
+    pytest.param("What's the contract value of bid package 9b of the Sa Ky port upgrade?", "en",
+                 id="en-value-never-given"),
 ]  # fmt: skip
 
 
@@ -709,6 +738,10 @@ UNANSWERABLE = [
         # The issuer named after a long title.
         ("Kế hoạch liên kết phát triển vùng kinh tế trọng điểm miền Trung năm 2018 của tỉnh Bình Định giao Sở Giao "
          "thông vận tải những việc gì?", "Chưa nạp văn bản nào do Bình Định ban hành."),
+        # A point the section does not have.
+        ("What does point d of section 2.2 of letter 2395/UBND-KTTH ask for?",
+         "Công văn số 2395/UBND-KTTH ngày 20/5/2022 của UBND tỉnh Quảng Ngãi has no point d of section 2.2."),
+        ("Điểm e mục 2.7 Công văn 2395 giao việc gì?", "không có điểm e mục 2.7."),
     ],
 )  # fmt: skip
 def test_abstains_and_says_why(question: str, says: str, chain: AnswerChain) -> None:

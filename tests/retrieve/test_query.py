@@ -17,8 +17,12 @@ from rag.retrieve.query import (
     drop_asides,
     expand_abbreviations,
     expand_inline,
+    has_labels,
+    held_in,
+    section_ref,
     translate_english,
 )
+from rag.text.normalize import fold
 
 # --- language ---------------------------------------------------------------------------------
 
@@ -743,3 +747,37 @@ def test_tt_hue_is_thua_thien_hue() -> None:
         "thua thien hue dong gop, thua thien hue va so thong tin va truyen thong"
     )
     assert analyze("hoi thao o tt hue do ai chu tri").alternatives["tt"] == [["thua", "thien"]]
+
+
+@pytest.mark.parametrize(
+    ("question", "labels"),
+    [
+        ("điểm b mục 2.2 công văn 2395 yêu cầu gì", ["2.2", "b"]),
+        ("what does point d of section 2.2 in letter 2395 say", ["2.2", "d"]),
+        ("section 2.2(c) of letter 2395", ["2.2", "c"]),
+        ("cv 2395 muc 2.7 giao so nao", ["2.7"]),
+        ("section 2 of the plan", []),  # "section 2" may be a part of any document
+    ],
+)
+def test_a_section_named_by_its_labels(question: str, labels: list[str]) -> None:
+    assert section_ref(fold(question).lower())[0] == labels
+
+
+def test_has_labels_finds_them_in_order() -> None:
+    assert has_labels(["2", "2.2", "b"], ["2.2", "b"])
+    assert not has_labels(["2", "2.2", "b"], ["2.2", "c"])
+    assert has_labels(["2", "2.2"], ["2.2"])
+
+
+@pytest.mark.parametrize(
+    ("folded", "places"),
+    [
+        ("hoi thao lien ket kkt kcn vung o thua thien hue", ["thua thien hue"]),
+        ("which month is the tourism promotion conference in hue", ["thua thien hue"]),
+        ("hoat dong nao to chuc ngay tai quang ngai", ["quang ngai"]),
+        ("the sea tourism festival in hue's 2021-2025 plan", []),  # the plan's province, not the venue
+        ("how much did hue contribute in 2018", []),
+    ],
+)
+def test_places_something_is_held_in(folded: str, places: list[str]) -> None:
+    assert held_in(folded) == places
