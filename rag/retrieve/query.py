@@ -82,6 +82,7 @@ class Query:
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
     asks_reason: bool = False  # "why", "vì sao": the evidence must give a reason or purpose
+    named_after_heads: list[str] = field(default_factory=list)  # "kkt chan may" → ["chan may"]
     section_ref: list[str] = field(default_factory=list)  # "điểm b mục 2.2" → ["2.2", "b"]
     held_in: list[str] = field(default_factory=list)  # places something is held in ("hội thảo tại Huế")
     asks_cause: bool = False  # "why did it stop", "what caused": only a cause answers, not a purpose
@@ -148,7 +149,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:thuc hien|trien khai|cu the hoa) (?:nghi quyet|quyet dinh|chi thi|ket luan|van ban|chuong trinh|nq|qd)"
         r" (?:so may|so nao|nao)"
         r"|\b(can cu|co so phap ly|(theo|xet) (de nghi|to trinh|de xuat) cua (ai|co quan nao|so nao|don vi nao)"
-        r"|(ai|so nao|co quan nao|don vi nao) de nghi ban hanh|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|(issued|adopted|signed) (on|at) (the )?([\w'-]+ ){0,5}?(proposal|recommendation|request)\b|(which|what) (\w+ ){0,2}(department|agency|body|office) (put forward|proposed|submitted|recommended|drafted)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|implements? (a|an|the) (\w+ ){0,3}?(resolution|decision|directive|conclusion)\b[^?]*\b(which|what) (resolution|decision|directive|conclusion|one) (is|was) (that|it)\b|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$)",
+        r"|(ai|so nao|co quan nao|don vi nao) de nghi ban hanh|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|(issued|adopted|signed) (on|at) (the )?([\w'-]+ ){0,5}?(proposal|recommendation|request)\b|(which|what) (\w+ ){0,2}(department|agency|body|office) (put forward|proposed|submitted|recommended|drafted)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|implements? (a|an|the) (\w+ ){0,3}?(resolution|decision|directive|conclusion)\b[^?]*\b(which|what) (resolution|decision|directive|conclusion|one) (is|was) (that|it)\b|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$|(which|what) ([\w'-]+ ){0,5}?(resolution|decision|directive)\b[^?]*\b(meant|intended|supposed|designed) to implement\b)",
     ),
     (
         "issuer",
@@ -818,6 +819,8 @@ _TIME_FRAMING = (
     "hạn chót",
     "chậm nhất",
     "muộn nhất",
+    "hoàn thành",
+    "deadline",
 )
 _WHO_FRAMING = (
     "chịu trách nhiệm",
@@ -833,6 +836,9 @@ _WHO_FRAMING = (
     "đóng vai trò",
     "vai trò",
     "responsible",
+    # "Đơn vị nào chuẩn bị báo cáo cho hội thảo": preparing is what every row's lead unit does.
+    "chuẩn bị",
+    "prepare",
 )
 
 
@@ -919,6 +925,22 @@ def has_labels(path: Sequence[str], labels: Sequence[str]) -> bool:
     """``labels`` occur in ``path`` one after the other: ["2", "2.2", "b"] has ["2.2", "b"]."""
     n = len(labels)
     return any(list(path[i : i + n]) == list(labels) for i in range(len(path) - n + 1))
+
+
+#: Words after which a Vietnamese question names a zone: "kkt chan may", "kcn vsip".
+_NAME_HEADS = r"\b(?:kkt|khu kinh te|kcn|khu cong nghiep|ccn|cum cong nghiep|huyen dao)"
+
+
+def named_after_heads(folded: str) -> list[str]:
+    """The two words a Vietnamese question puts after a head that names a zone or a locality ("kkt chan
+    may" → "chan may"), when neither is a question word: a name the documents must say to answer."""
+    out = []
+    for m in re.finditer(_NAME_HEADS + r" ([a-z]+) ([a-z]+)\b", folded):
+        a, b = m.group(1), m.group(2)
+        asking = a in QUESTION_WORDS_VI or b in ("nao", "gi", "dau", "ai", "co", "la", "va", "duoc", "thi")
+        if not asking and a not in _ABBR_FOLDED and a not in PHONE_ABBREVIATIONS:
+            out.append(f"{a} {b}")
+    return out
 
 
 def held_in(folded: str) -> list[str]:
@@ -1161,6 +1183,8 @@ def analyze(question: str) -> Query:
             add(lexical_tokens(p), 0.6, expansion=True)
         q.dense_text = text
     framing = _WHO_FRAMING if qtype == QType.WHO else _TIME_FRAMING if qtype == QType.WHEN else ()
+    if qtype == QType.WHO and re.search(r"\b(han|khi nao|bao gio|by when|deadline|by what date)\b", folded):
+        framing = (*framing, *_TIME_FRAMING)  # "sở nào chủ trì, hạn hoàn thành khi nào": both are asked
     if re.search(_LIST_PATTERN, folded):
         framing = (*framing, *_TASK_FRAMING)
     # "Who is responsible for X", "what tasks does Y have": the framing words are in every
@@ -1214,6 +1238,8 @@ def analyze(question: str) -> Query:
     q.issuer_places = issuer_places(folded)
     q.places = named_places(expand_inline(folded))
     q.held_in = held_in(expand_inline(folded))
+    if lang != "en":
+        q.named_after_heads = named_after_heads(folded)
     q.document_years = [m.group(1) or m.group(2) for m in re.finditer(_DOCUMENT_YEAR, expand_inline(folded))]
     if lang != "en":
         spoken = " ".join(re.findall(r"[\w&\-]+|[^\w\s]", expand_inline(folded)))

@@ -492,6 +492,13 @@ CASES = [
         "Working with a credit NGO here. Which body must get credit institutions to lend at reasonable interest "
         "rates under Hue's plan?", "350/QĐ-UBND", ("II", "13"), ("Ngân hàng Nhà nước",), lang="en"),
         id="en-lending-after-an-aside"),
+    # "Who … and by when": the deadline frames the question as much as the agency does.
+    pytest.param(Case(
+        "Đơn vị nào chuẩn bị báo cáo cho hội thảo liên kết các khu kinh tế, khu công nghiệp năm 2018, hạn khi nào?",
+        "39/KH-UBND", ("Phụ lục", "2"), ("BQL KKT Dung Quất", "15/3/2018"), qtype="who"), id="vi-who-and-by-when"),
+    pytest.param(Case(
+        "Which decision of the regional council is Hue's 2021-2025 plan meant to implement, and when was it issued?",
+        "350/QĐ-UBND", ("Mở đầu",), ("02/QĐ-HĐV",), lang="en", qtype="doc_meta"), id="en-meant-to-implement"),
 ]  # fmt: skip
 
 
@@ -704,6 +711,8 @@ UNANSWERABLE = [
                  id="en-figure-at-another-price-basis"),
     pytest.param("What's the contract value of bid package 9b of the Sa Ky port upgrade?", "en",
                  id="en-value-never-given"),
+    # A zone no document names, typed on a phone.
+    pytest.param("kkt chan may keu goi dau tu gi", "vi_nodiac", id="nodiac-zone-never-named"),
 ]  # fmt: skip
 
 
