@@ -224,8 +224,7 @@ class EvidenceScorer:
             if len(toks) == 1 and any(in_corpus(f"{name[:i]}_{name[i:]}") for i in range(2, len(name) - 1)):
                 continue  # "Quangngai", "Lyson": two syllables typed as one word
             return True
-        # "kkt chan may": a zone or locality named after its head that no document names.
-        return any(not in_corpus("_".join(name.split())) for name in self.query.named_after_heads)
+        return False
 
     def _specificity(self, alt: list[str]) -> float:
         """How rare a translated phrase is: its rarest word pair ('xuất nhập cảnh' is rarer than

@@ -82,7 +82,6 @@ class Query:
     names: list[str] = field(default_factory=list)  # proper names (folded), e.g. "da nang", "ly son"
     asks_list: bool = False  # "what tasks / những việc gì": answer with the items of a section
     asks_reason: bool = False  # "why", "vì sao": the evidence must give a reason or purpose
-    named_after_heads: list[str] = field(default_factory=list)  # "kkt chan may" → ["chan may"]
     section_ref: list[str] = field(default_factory=list)  # "điểm b mục 2.2" → ["2.2", "b"]
     held_in: list[str] = field(default_factory=list)  # places something is held in ("hội thảo tại Huế")
     asks_cause: bool = False  # "why did it stop", "what caused": only a cause answers, not a purpose
@@ -927,22 +926,6 @@ def has_labels(path: Sequence[str], labels: Sequence[str]) -> bool:
     return any(list(path[i : i + n]) == list(labels) for i in range(len(path) - n + 1))
 
 
-#: Words after which a Vietnamese question names a zone: "kkt chan may", "kcn vsip".
-_NAME_HEADS = r"\b(?:kkt|khu kinh te|kcn|khu cong nghiep|ccn|cum cong nghiep|huyen dao)"
-
-
-def named_after_heads(folded: str) -> list[str]:
-    """The two words a Vietnamese question puts after a head that names a zone or a locality ("kkt chan
-    may" → "chan may"), when neither is a question word: a name the documents must say to answer."""
-    out = []
-    for m in re.finditer(_NAME_HEADS + r" ([a-z]+) ([a-z]+)\b", folded):
-        a, b = m.group(1), m.group(2)
-        asking = a in QUESTION_WORDS_VI or b in ("nao", "gi", "dau", "ai", "co", "la", "va", "duoc", "thi")
-        if not asking and a not in _ABBR_FOLDED and a not in PHONE_ABBREVIATIONS:
-            out.append(f"{a} {b}")
-    return out
-
-
 def held_in(folded: str) -> list[str]:
     """The places (canonical) a question says something is held in: "hội thảo … ở tt huế"."""
     found: list[str] = []
@@ -1238,8 +1221,6 @@ def analyze(question: str) -> Query:
     q.issuer_places = issuer_places(folded)
     q.places = named_places(expand_inline(folded))
     q.held_in = held_in(expand_inline(folded))
-    if lang != "en":
-        q.named_after_heads = named_after_heads(folded)
     q.document_years = [m.group(1) or m.group(2) for m in re.finditer(_DOCUMENT_YEAR, expand_inline(folded))]
     if lang != "en":
         spoken = " ".join(re.findall(r"[\w&\-]+|[^\w\s]", expand_inline(folded)))

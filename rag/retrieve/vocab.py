@@ -561,6 +561,40 @@ _ASSIGNMENT: dict[str, tuple[str, ...]] = {
     "support": ("hỗ trợ",),
     "target": ("mục tiêu", "chỉ tiêu", "phấn đấu"),
     "hoping to": ("phấn đấu", "mục tiêu"),
+    # Everyday English for what the documents say in their own words (sixth round).
+    "running": ("chủ trì", "tổ chức"),
+    "head": ("Trưởng", "chủ trì"),
+    "headed": ("Trưởng", "chủ trì"),
+    "push": ("đẩy mạnh", "đẩy nhanh", "thúc đẩy"),
+    "earmark": ("bố trí", "dành"),
+    "earmarked": ("bố trí", "dành"),
+    "idle": ("nhàn rỗi",),
+    "people": ("người dân", "người"),
+    "signature": ("ký",),
+    "send": ("gửi",),
+    "stop": ("dừng", "ngừng"),
+    "offer": ("cung cấp", "cung ứng"),
+    "level": ("mức độ", "cấp", "trình độ"),
+    "rent": ("thuê",),
+    "minimum wage": ("lương tối thiểu",),
+    "exemption": ("miễn",),
+    "kilometre": ("km",),
+    "kilometer": ("km",),
+    "passengers": ("hành khách",),
+    "contract": ("hợp đồng",),
+    "platform": ("nền tảng",),
+    "version": ("phiên bản",),
+    "receive": ("nhận",),
+    "input": ("tham luận", "ý kiến"),
+    "slated": ("dự kiến",),
+    "serve": ("phục vụ",),
+    "lenders": ("tổ chức tín dụng", "ngân hàng"),
+    "farming": ("nông nghiệp",),
+    "neighbouring": ("lân cận", "các tỉnh"),
+    "neighboring": ("lân cận", "các tỉnh"),
+    "court": ("kêu gọi", "thu hút"),
+    "pitch": ("giới thiệu", "quảng bá"),
+    "ready": ("sẵn sàng", "hoàn thành"),
     "hope to": ("phấn đấu", "mục tiêu"),
     "aiming for": ("phấn đấu", "mục tiêu"),
     "aiming to": ("phấn đấu", "mục tiêu"),
@@ -1604,7 +1638,12 @@ GENERIC_EN = frozenset(
     "explain explains happen happens happened like such than then them they their these those this that what "
     "whose whom which while within without into onto upon over after before during between among across toward "
     "towards per via able possible possibly mainly especially particularly directly overall two three four five "
-    "apply applies applied applying often usually".split()
+    "apply applies applied applying often usually "
+    # framing words of everyday English questions (sixth round)
+    "meant getting through talk talking aside listed acts earlier both become becomes instead exact itself "
+    "himself herself rather quick whats ones question questions example back hand intend intended around down "
+    "coming likely single worked hoped treat refer leave designed carried carrying anything something "
+    "wondering curious checking confirm".split()
 )
 
 

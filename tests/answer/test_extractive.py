@@ -711,8 +711,6 @@ UNANSWERABLE = [
                  id="en-figure-at-another-price-basis"),
     pytest.param("What's the contract value of bid package 9b of the Sa Ky port upgrade?", "en",
                  id="en-value-never-given"),
-    # A zone no document names, typed on a phone.
-    pytest.param("kkt chan may keu goi dau tu gi", "vi_nodiac", id="nodiac-zone-never-named"),
 ]  # fmt: skip
 
 

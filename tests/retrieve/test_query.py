@@ -19,7 +19,6 @@ from rag.retrieve.query import (
     expand_inline,
     has_labels,
     held_in,
-    named_after_heads,
     section_ref,
     translate_english,
 )
@@ -782,16 +781,3 @@ def test_has_labels_finds_them_in_order() -> None:
 )
 def test_places_something_is_held_in(folded: str, places: list[str]) -> None:
     assert held_in(folded) == places
-
-
-@pytest.mark.parametrize(
-    ("folded", "names"),
-    [
-        ("kkt chan may keu goi dau tu gi", ["chan may"]),
-        ("huyen dao ly son co nhiem vu gi", ["ly son"]),
-        ("kcn nao o quang ngai", []),  # a question word, no name
-        ("kkt dung quat thu hut bao nhieu von", ["dung quat"]),
-    ],
-)
-def test_names_after_a_zone_or_locality(folded: str, names: list[str]) -> None:
-    assert named_after_heads(folded) == names
