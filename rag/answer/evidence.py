@@ -147,7 +147,13 @@ class EvidenceScorer:
                 parts = tok.split("_")
                 # Phrases across question words ("quan_nao") or abbreviations ("so_tt") are not
                 # phrases of the documents.
-                if any(p in QUESTION_WORDS_VI or p in query.alternatives for p in parts):
+                if any(p in query.alternatives for p in parts):
+                    continue
+                if any(p in QUESTION_WORDS_VI for p in parts) and not (
+                    query.lang == "vi_nodiac" and self.phrase_idf(tok) < self.phrase_idf("_")
+                ):
+                    # Typed without diacritics, "hoi nhap", "dau tu", "co quan" are the documents' words
+                    # though "hỏi", "đâu", "có" ask: a pair the index holds is kept.
                     continue
                 self.phrases[tok] = w * idf(parts[0])
             else:

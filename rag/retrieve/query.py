@@ -199,7 +199,7 @@ _ASKING: tuple[tuple[QType, str], ...] = (
     (
         QType.WHEN,
         r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|ngay nao|nam nao|thang nao|luc nao|bao lau|may lan"
-        r"|thang may|ngay may|nam may|may gio|when|by when|(?:what|which) (?:exact |specific |precise )?(?:date|day)|what time|which month|what month|which year|what year"
+        r"|thang may|ngay may|nam may|may gio|when(?! \w+ing\b)|by when|(?:what|which) (?:exact |specific |precise )?(?:date|day)|what time|which month|what month|which year|what year"
         r"|how (often|frequently|regularly|soon))\b",
     ),
     (

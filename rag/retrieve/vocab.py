@@ -419,7 +419,7 @@ _DOCUMENTS: dict[str, tuple[str, ...]] = {
     "instruction": ("công văn", "chỉ đạo", "yêu cầu"),
     "instructions": ("công văn", "chỉ đạo", "yêu cầu"),
     "document": ("văn bản",),
-    "draft": ("dự thảo",),
+    "draft": ("dự thảo", "xây dựng"),
     "effective": ("hiệu lực", "hiệu quả"),
     "effective date": ("hiệu lực thi hành", "kể từ ngày ký"),
     "entry into force": ("có hiệu lực thi hành", "hiệu lực thi hành"),
@@ -595,6 +595,10 @@ _ASSIGNMENT: dict[str, tuple[str, ...]] = {
     "neighboring": ("lân cận", "các tỉnh"),
     "court": ("kêu gọi", "thu hút"),
     "pitch": ("giới thiệu", "quảng bá"),
+    "change": ("điều chỉnh", "sửa đổi", "bổ sung"),
+    "take stock": ("đánh giá", "sơ kết", "tổng kết"),
+    "lean on": ("phối hợp", "dựa vào"),
+    "office": ("cơ quan", "Văn phòng", "Cục"),
     "hope to": ("phấn đấu", "mục tiêu"),
     "aiming for": ("phấn đấu", "mục tiêu"),
     "aiming to": ("phấn đấu", "mục tiêu"),
@@ -1643,7 +1647,7 @@ GENERIC_EN = frozenset(
     "meant getting through talk talking aside listed acts earlier both become becomes instead exact itself "
     "himself herself rather quick whats ones question questions example back hand intend intended around down "
     "coming likely single worked hoped treat refer leave designed carried carrying anything something "
-    "wondering curious checking confirm".split()
+    "wondering curious checking confirm following gone".split()
 )
 
 

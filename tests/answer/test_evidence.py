@@ -123,3 +123,31 @@ def test_names_agency_allows_words_inside_an_official_name(text: str, agency: st
     from rag.answer.evidence import names_agency
 
     assert names_agency(text, agency) is named
+
+
+def test_word_pairs_of_the_documents_count_when_typed_without_diacritics(ingested: Ingested) -> None:
+    """ "hoi nhap" is "hội nhập" though "hỏi" asks: a pair the index holds is kept; "quan nao" is not."""
+    gen = ingested.app.generation()
+    assert gen is not None
+    lexical = gen.lexical
+    q = analyze("bao cao dinh ky kh hoi nhap quoc te gui co quan nao")
+    scorer = EvidenceScorer(q, lexical.idf, lexical.known, None, lexical.any_idf)
+    assert "hoi_nhap" in scorer.phrases and "quan_nao" not in scorer.phrases
+    with_diacritics = EvidenceScorer(
+        analyze("Báo cáo định kỳ kế hoạch hội nhập quốc tế gửi cơ quan nào?"),
+        lexical.idf,
+        lexical.known,
+        None,
+        lexical.any_idf,
+    )
+    assert "quan_nao" not in with_diacritics.phrases
+
+
+def test_text_abbreviations_say_their_words(ingested: Ingested) -> None:
+    """ "Vùng KTTĐMT" in a text says "kinh tế trọng điểm miền Trung", as a question typing "ktt mt" asks."""
+    gen = ingested.app.generation()
+    assert gen is not None
+    lexical = gen.lexical
+    q = analyze("to dieu phoi vung ktt mt")
+    scorer = EvidenceScorer(q, lexical.idf, lexical.known, None, lexical.any_idf)
+    assert scorer.coverage("Tổ điều phối phát triển Vùng KTTĐMT") > scorer.coverage("Tổ điều phối phát triển")

@@ -781,3 +781,10 @@ def test_has_labels_finds_them_in_order() -> None:
 )
 def test_places_something_is_held_in(folded: str, places: list[str]) -> None:
     assert held_in(folded) == places
+
+
+def test_when_before_a_gerund_does_not_ask_when() -> None:
+    q = analyze(
+        "When promoting investment overseas, which office under the Ministry should Quang Ngai lean on?"
+    )
+    assert q.qtype != QType.WHEN
