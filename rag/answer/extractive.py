@@ -636,6 +636,10 @@ class ExtractiveAnswerer:
                 for d in result.place_docs
                 if (doc := self.document(d)) and _cites(doc.text, result.unknown_refs)
             }
+            if query.issuer_places:
+                # "QĐ 1537 … của QNgãi gồm những nhiệm vụ gì": the place issued the document asked
+                # about; the loaded documents of that place that cite it do not set out its content.
+                implementing = set()
             spans = [
                 s for s in spans if _cites(s.text, result.unknown_refs) or s.chunk.doc_id in implementing
             ]

@@ -860,7 +860,7 @@ _ISSUED_BY = (
     ),
     # "kế hoạch (…) của UBND thành phố Đà Nẵng", "văn bản do UBND tỉnh Quảng Nam ban hành"
     re.compile(
-        rf"\b{_DOC_WORD_VI} (?:[\w-]+ ){{0,16}}?(?:cua|do) (?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?"
+        rf"\b{_DOC_WORD_VI} (?:[\w/.-]+ ){{0,16}}?(?:cua|do) (?:ubnd |uy ban nhan dan )?(?:tinh |thanh pho |tp )?"
         rf"({_PLACE_ALT})\b"
     ),
     # "Đà Nẵng giao Sở KHĐT …": the province assigning is the issuer
@@ -1218,7 +1218,8 @@ def analyze(question: str) -> Query:
     # "Sở Kế hoạch và Đầu tư" also contains "kế hoạch": keep only the longest names found.
     q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]
     q.names = proper_names(text)
-    q.issuer_places = issuer_places(folded)
+    # "qd … cua qngai": places typed short, read both ways ("tp" may also be Tư pháp).
+    q.issuer_places = list(dict.fromkeys([*issuer_places(folded), *issuer_places(expand_inline(folded))]))
     q.places = named_places(expand_inline(folded))
     q.held_in = held_in(expand_inline(folded))
     q.document_years = [m.group(1) or m.group(2) for m in re.finditer(_DOCUMENT_YEAR, expand_inline(folded))]

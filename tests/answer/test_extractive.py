@@ -745,6 +745,8 @@ UNANSWERABLE = [
         # The issuer named after a long title.
         ("Kế hoạch liên kết phát triển vùng kinh tế trọng điểm miền Trung năm 2018 của tỉnh Bình Định giao Sở Giao "
          "thông vận tải những việc gì?", "Chưa nạp văn bản nào do Bình Định ban hành."),
+        # The province named issued the cited decision: its loaded documents do not set out its content.
+        ("qd 1537/qd-ubnd ngay 08/10/2020 cua qngai gom nhung nhiem vu gi", "Văn bản 1537/QD-UBND chưa được nạp."),
         # A point the section does not have.
         ("What does point d of section 2.2 of letter 2395/UBND-KTTH ask for?",
          "Công văn số 2395/UBND-KTTH ngày 20/5/2022 của UBND tỉnh Quảng Ngãi has no point d of section 2.2."),
