@@ -328,15 +328,14 @@ def _other_member(query: Query, span: Span, at: int) -> bool:
         named = [(mm.start(), mm.group(0)) for m in kind for mm in re.finditer(rf"\b{m}\b", before)]
         if named and max(named)[1] not in asked:
             return True
+        # "Tổng số …: 25.900 người, trong đó: Cao đẳng: 1.900 người": the total, not Cao đẳng's.
         if not named and any(
             re.search(r"[,;:]|\btrong do\b", whole[at : at + mm.start()])
             and re.search(r"\d", whole[at + mm.end() : at + mm.end() + 40])
             for m in asked
             if (mm := re.search(rf"\b{m}\b", whole[at:]))
         ):
-            return (
-                True  # "Tổng số …: 25.900 người, trong đó: Cao đẳng: 1.900 người": the total, not Cao đẳng's
-            )
+            return True
         # "Đại học" asked of a sentence that breaks a total down into "Cao đẳng", "Trung cấp" and "Sơ
         # cấp": none of its figures is the one asked.
         said = {m for m in kind if re.search(rf"\b{m}\b", whole)}
@@ -892,6 +891,7 @@ class ExtractiveAnswerer:
         return make_citation(doc, a, b)
 
     def _under(self, span: Span, labels: Sequence[str]) -> bool:
+        """``span`` sits in the section the labels name ("điểm b" of "mục 2.2")."""
         doc = self.document(span.chunk.doc_id)
         found = doc.deepest_section_at(span.start, span.end) if doc else None
         return found is not None and has_labels(found[0], labels)
