@@ -136,7 +136,11 @@ def _trim(text: str, start: int, end: int, limit: int = 500) -> tuple[int, int]:
 
 _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     # (kind, question pattern (folded), value pattern)
-    ("dong", r"\b(ty dong|trieu dong|nghin dong|vnd|dong viet nam|vietnamese dong)\b", r"đồng"),
+    (
+        "dong",
+        r"\b(ty dong|trieu dong|nghin dong|vnd|dong viet nam|vietnamese dong|(billion|million|thousand) dong)\b",
+        r"đồng",
+    ),
     # "đô la", not "trong đó là" / "trong đó lao động" (both fold to "do la").
     ("usd", r"\b(usd|dollars?|us\$)|(?<!trong )\bdo la\b(?!o)", r"USD"),
     (
@@ -1006,13 +1010,14 @@ class ExtractiveAnswerer:
         ]
         # "When does the workshop take place": when it happens, not the deadline of its report.
         occurs = query.qtype == QType.WHEN and re.search(_OCCURS, fold(query.question).lower()) is not None
-        if occurs:
-            role = ("time", "deadline")
+        if occurs or query.time_kind == "month":
+            role = ("time", "deadline")  # "what month": when it happens, not the day its report is due
         top = spans[0].coverage
         # A year no loaded document was issued in is what the figure must be about ("exports in
         # 2016"); a document's own year may only name the document ("Quảng Ngãi's 2018 plan").
         years = [n for n in query.numbers if _YEAR.fullmatch(n) and n not in document_years]
         figure_years = _figure_years(query)
+        other_unit = False  # the best sentence gives its figure in another unit than the one asked
         for span in spans[:8]:
             if span.coverage < top * self.t.support_ratio:
                 break
@@ -1049,6 +1054,11 @@ class ExtractiveAnswerer:
                     if query.qtype != QType.HOW_MUCH or unit_matches(query, found):
                         value, value_at = found, m.start()
                         break
+                    other_unit = other_unit or span is spans[0]
+            if value is None and other_unit:
+                # "How many billion dong … attract": the sentence that says it gives USD; another
+                # sentence's figure in đồng is about something else.
+                break
             if value is None and query.qtype == QType.WHERE:
                 value = _place_names(span.text, query)
             if (

@@ -179,10 +179,10 @@ _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
         QType.WHEN,
         r"\b(khi nao|bao gio|quy may|quy nao|thoi gian nao|thoi han|ngay nao|nam nao|thang nao|truoc ngay|luc nao|thoi diem|when|deadline|what date|by when|what time|which month|which year|dinh ky|bao lau|may lan|how (?:often|frequently|regularly))\b",
     ),
-    (QType.WHERE, r"\b(o dau|dia diem|tai dau|noi nao|tinh nao to chuc|where|location|venue|held in)\b"),
+    (QType.WHERE, r"\b(o dau|dia diem|tai dau|noi nao|tinh nao to chuc|where|location|venue)\b"),
     (
         QType.WHO,
-        r"(\bai\b|\bco quan nao|\bdon vi nao|\bso nao|(?<!phien )(?<!van )\bban nao|\bnganh nao|\bcap nao|\bwho\b|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|organi[sz]ation|office|board)|^(?!what).*\b(responsible|in charge)\b)",
+        r"(\bai\b|\bco quan nao|\bdon vi nao|\bso nao|(?<!phien )(?<!van )\bban nao|\bnganh nao|\bcap nao|\bwho\b|\bwhich (agency|agencies|department|departments|unit|units|body|bodies|organi[sz]ation|office|board)|^(?!what)(?![^?]*\bwhat (?:is|was|are|were) [^?]*\b(?:responsible for|in charge of)\b).*\b(responsible|in charge)\b)",
     ),
 )
 
@@ -206,10 +206,10 @@ _ASKING: tuple[tuple[QType, str], ...] = (
         QType.HOW_MUCH,
         r"\b(bao nhieu|how much|how many|what share|what proportion|what percentage|how (large|big))\b"
         # "What were total exports", "what is the export value": a quantity is asked.
-        r"|\bwhat('s| is| was| are| were| will be) ([\w'-]+ ){0,5}?(total|value|output target|volume|turnover|revenue|number|amount"
+        r"|\bwhat('s| is| was| are| were| will be) ([\w'-]+ ){0,5}?(total|value|output target|contribution|volume|turnover|revenue|number|amount"
         r"|figure|size|level|population|area|length|cost|price|capacity|headcount)\b"
         # "What industrial output value was it aiming for", "what lending rate": the quantity is named first.
-        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per capita|share"
+        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per capita|share|contribution"
         r"|growth(?! (?:strateg|model|driver|pole|engine|area|sector|industr)))\b"
         r"|\btong (so|gia tri|kim ngach|von|doanh thu|san luong|muc|chi phi|kinh phi)\b"
         # "What investment target, in USD", "ballpark in usd is fine": the unit asks for a figure.
@@ -796,7 +796,8 @@ _RANKING_PATTERN = (
     r"|(cao|lon|nhieu|thap|nho) nhat|xep hang|thu hang|dung thu may|(cao|nhieu|lon|it|thap) hon hay"
     # "Which province set the higher target", "how does X compare with Đà Nẵng's"
     r"|which (province|city|one|plan|document|of the two)\b[^?]*\b(higher|lower|bigger|larger|greater|smaller|more than|less than)"
-    r"|how (does|do|did) [^?]* compare (with|to)|compared (with|to) (that of|those of)|tinh nao (cao|nhieu|lon|thap|it) hon)\b"
+    r"|how (does|do|did) [^?]* compare (with|to)|compared (with|to) (that of|those of)|tinh nao (cao|nhieu|lon|thap|it) hon"
+    r"|stacks? up against|\bversus\b|\b(which|who) [^?]*\bthe most\b)\b"
 )
 _RESULT_PATTERN = (
     r"\b(actually|in reality|in practice|was it achieved|were they achieved|"
@@ -804,7 +805,8 @@ _RESULT_PATTERN = (
     r"thuc te|da dat duoc|dat duoc chua|ket qua dat duoc|da hoan thanh chua"
     # "Những kiến nghị nào … đã được Hội đồng Vùng chấp thuận", "what came out of the workshop"
     r"|(kien nghi|de xuat|de nghi)[^?]*\bda duoc [^?]*\b(chap thuan|tiep thu|dong y)|ket qua (cua )?(hoi thao|hoi nghi|dien dan)"
-    r"|(was|were) (agreed|accepted) (at|by)|what came out of|(actual )?results? of the (workshop|conference|forum|meeting))\b"
+    r"|(was|were) (agreed|accepted) (at|by)|what came out of|(actual )?results? of the (workshop|conference|forum|meeting)"
+    r"|\b(end|ended) up\b|\beventually\b|\bin the end\b)\b"
 )
 _TASK_FRAMING = ("giao", "việc", "nhiệm vụ", "làm", "yêu cầu", "đề nghị", "tasked", "asked")
 _TIME_FRAMING = (
@@ -926,6 +928,9 @@ def has_labels(path: Sequence[str], labels: Sequence[str]) -> bool:
     return any(list(path[i : i + n]) == list(labels) for i in range(len(path) - n + 1))
 
 
+_EVENT_NOUNS = r"(?:workshops?|conferences?|seminars?|forums?|festivals?|meetings?)"
+
+
 def held_in(folded: str) -> list[str]:
     """The places (canonical) a question says something is held in: "hội thảo … ở tt huế"."""
     found: list[str] = []
@@ -934,6 +939,11 @@ def held_in(folded: str) -> list[str]:
         if any(w.endswith(("'s", "’s")) for w in words):
             continue  # "the festival in Huế's 2021-2025 plan": the plan's province, not the venue
         found += named_places(" ".join(words))[:1]
+    # "the Hue tourism investment promo conference": a place naming the event it hosts.
+    for place in named_places(folded):
+        for alias in [p for p, canon in PROVINCES.items() if canon == place]:
+            if re.search(rf"\b{re.escape(alias)} (?:[\w-]+ ){{0,5}}?{_EVENT_NOUNS}\b", folded):
+                found.append(place)
     return list(dict.fromkeys(found))
 
 
@@ -1010,23 +1020,26 @@ PERSON = rf"\b(?:{'|'.join(_SURNAMES)})(?:\s+[A-ZĐ][a-zà-ỹđ]+){{1,3}}\b"
 #: "Who chairs X", "ai giữ chức Trưởng ban X": (question pattern over folded text, the post in the
 #: documents' words). The evidence must name that post in the same sentence as X.
 _POSTS: tuple[tuple[str, str], ...] = (
-    (r"truong ban|chairs?\b|chairm[ae]n|chairperson|chairwom[ae]n", r"[Tt]rưởng [Bb]an|Chủ tịch"),
+    (r"truong ban|chairs?\b|chaired\b|chairm[ae]n|chairperson|chairwom[ae]n", r"[Tt]rưởng [Bb]an|Chủ tịch"),
     (r"pho truong ban|deputy head", r"Phó [Tt]rưởng [Bb]an"),
     (r"pho chu tich|vice[- ]chair", r"Phó Chủ tịch"),
     (r"chu tich|president", r"Chủ tịch"),
     (r"giam doc|director", r"Giám đốc"),
     (r"to truong|team leader", r"Tổ trưởng"),
     # "who heads the team" asks for a post; "who leads the effort to …" asks who is responsible.
-    (r"who heads\b|\bhead of\b|\bleader of\b|\bchief of\b|dung dau", r"[Tt]rưởng|Giám đốc|Chủ tịch|đứng đầu"),
+    (
+        r"who heads\b|\bhead of\b|\bleader of\b|\bchief of\b|dung dau|person (?:heading|leading)\b",
+        r"[Tt]rưởng|Giám đốc|Chủ tịch|đứng đầu",
+    ),
     # "Who leads the coordination team": a body has a head; "who leads the workshop" asks who is responsible.
     (r"who leads (?:[\w']+ ){0,5}?(?:team|committee|board|council|group)\b", r"[Tt]rưởng|Chủ tịch|đứng đầu"),
 )
 _ASKS_HOLDER = re.compile(
-    r"\b(who|ai|nguoi nao)\b.*\b(is|was|la|lam|giu chuc|giu cuong vi|dam nhiem|chairs?|heads?|directs?|leads?)\b"
+    r"\b(who|ai|nguoi nao)\b.*\b(is|was|la|lam|giu chuc|giu cuong vi|dam nhiem|chairs?|chaired|heads?|directs?|leads?)\b"
     r"|\b(la ai|ten (la )?gi|ho ten|ho va ten|name of|what is the name)\b"
 )
 _ASKS_NAME = re.compile(
-    r"\b(ten (la )?gi|ho ten|ho va ten|name of|what is the name|what'?s the name|full name)\b"
+    r"\b(ten (la )?gi|ho ten|ho va ten|name of|what is the name|what'?s the name|full name|personally|in person)\b"
 )
 
 

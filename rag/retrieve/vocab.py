@@ -41,6 +41,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "KTTĐ": ("kinh tế trọng điểm",),
     "XTĐT": ("xúc tiến đầu tư",),
     "QNgãi": ("Quảng Ngãi",),  # "qngai", as typed on a phone
+    "QN": ("Quảng Ngãi", "Quảng Nam"),
     "TTHuế": ("Thừa Thiên Huế",),
     "KTTĐMT": ("kinh tế trọng điểm miền Trung",),
     "HĐV": ("Hội đồng Vùng",),
@@ -577,6 +578,10 @@ _ASSIGNMENT: dict[str, tuple[str, ...]] = {
     "level": ("mức độ", "cấp", "trình độ"),
     "rent": ("thuê",),
     "minimum wage": ("lương tối thiểu",),
+    "wage": ("tiền lương", "lương"),
+    "dry port": ("cảng cạn",),
+    "promo": ("xúc tiến", "quảng bá"),
+    "inland container depot": ("cảng cạn",),
     "exemption": ("miễn",),
     "kilometre": ("km",),
     "kilometer": ("km",),

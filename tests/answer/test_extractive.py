@@ -499,6 +499,13 @@ CASES = [
     pytest.param(Case(
         "Which decision of the regional council is Hue's 2021-2025 plan meant to implement, and when was it issued?",
         "350/QĐ-UBND", ("Mở đầu",), ("02/QĐ-HĐV",), lang="en", qtype="doc_meta"), id="en-meant-to-implement"),
+    # "The Hue … conference": the place hosts the event; "what month" is when it happens, not its deadline.
+    pytest.param(Case(
+        "What month was the Hue tourism investment promo conference in Quang Ngai's 2018 plan?", "39/KH-UBND",
+        ("Phụ lục", "4"), ("Tháng 11",), lang="en", qtype="when"), id="en-month-of-an-event-in-a-place"),
+    pytest.param(Case(
+        "For the coastal road workshop, what was the transport department responsible for?", "39/KH-UBND",
+        ("Phụ lục", "3"), ("đường bộ ven biển",), lang="en", qtype="what"), id="en-what-an-agency-is-responsible-for"),
 ]  # fmt: skip
 
 
@@ -711,6 +718,18 @@ UNANSWERABLE = [
                  id="en-figure-at-another-price-basis"),
     pytest.param("What's the contract value of bid package 9b of the Sa Ky port upgrade?", "en",
                  id="en-value-never-given"),
+    pytest.param("What financial contribution did Quang Ngai make to the regional council for 2016?", "en",
+                 id="en-contribution-of-another-year"),
+    pytest.param("How many billion dong of investment did Dung Quat aim to attract in 2014?", "en",
+                 id="en-figure-in-another-currency"),
+    pytest.param("Did Ly Son eventually get UNESCO geopark status?", "en", id="en-outcome-eventually"),
+    pytest.param("Which province paid the most into the regional council in 2018?", "en", id="en-the-most"),
+    pytest.param("How does Quang Ngai's export target stack up against Hue's?", "en", id="en-stack-up-against"),
+    pytest.param("What is the name of the person heading the coordination team in the 2018 plan?", "en",
+                 id="en-person-heading-a-team"),
+    pytest.param("Who personally chaired the regional council in 2017?", "en", id="en-who-personally-chaired"),
+    pytest.param("Where will the dry port serving Dung Quat be built?", "en", id="en-dry-port-never-said"),
+    pytest.param("What monthly wage do the plans set for industrial park workers?", "en", id="en-wage-never-said"),
 ]  # fmt: skip
 
 
