@@ -939,10 +939,11 @@ def held_in(folded: str) -> list[str]:
         if any(w.endswith(("'s", "’s")) for w in words):
             continue  # "the festival in Huế's 2021-2025 plan": the plan's province, not the venue
         found += named_places(" ".join(words))[:1]
-    # "the Hue tourism investment promo conference": a place naming the event it hosts.
+    # "the Hue tourism investment promo conference": a place naming the event it hosts (English; in
+    # Vietnamese "Huế … tổ chức Festival" names who organises it).
     for place in named_places(folded):
         for alias in [p for p, canon in PROVINCES.items() if canon == place]:
-            if re.search(rf"\b{re.escape(alias)} (?:[\w-]+ ){{0,5}}?{_EVENT_NOUNS}\b", folded):
+            if re.search(rf"\bthe {re.escape(alias)} (?:[\w-]+ ){{0,5}}?{_EVENT_NOUNS}\b", folded):
                 found.append(place)
     return list(dict.fromkeys(found))
 

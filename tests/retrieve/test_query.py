@@ -777,6 +777,8 @@ def test_has_labels_finds_them_in_order() -> None:
         ("hoat dong nao to chuc ngay tai quang ngai", ["quang ngai"]),
         ("the sea tourism festival in hue's 2021-2025 plan", []),  # the plan's province, not the venue
         ("how much did hue contribute in 2018", []),
+        ("what month is the hue tourism promo conference", ["thua thien hue"]),
+        ("thua thien hue du kien to chuc festival du lich bien nam nao", []),  # who organises it
     ],
 )
 def test_places_something_is_held_in(folded: str, places: list[str]) -> None:
