@@ -399,6 +399,34 @@ def _other_price_basis(query: Query, text: str, at: int) -> bool:
     return bool(named) and max(named)[1] != want[0]
 
 
+#: What a growth rate may be of (question words, folded → the documents' words, folded).
+_GROWTH_SUBJECTS: tuple[tuple[str, str], ...] = (
+    (r"\bexports?\b|\bxuat khau\b", r"xuat khau"),
+    (r"\bimports?\b|\bnhap khau\b", r"nhap khau"),
+    (
+        r"\b(industrial (output|production)|gia tri san xuat cong nghiep|san xuat cong nghiep)\b",
+        r"san xuat cong nghiep",
+    ),
+    (r"\b(grdp|gdp|tong san pham)\b", r"grdp|gdp|tong san pham"),
+    (r"\b(revenue|budget revenue|thu ngan sach|doanh thu)\b", r"thu ngan sach|doanh thu"),
+    (r"\b(tourists?|visitors?|luot khach|khach du lich)\b", r"khach"),
+)
+
+
+def _growth_of_else(query: Query, text: str, at: int) -> bool:
+    """A growth rate asked of one subject ("export growth"), and the figure at ``at`` is one whose own
+    clause names none of it ("tốc độ tăng trưởng … (GRDP) … 6-7%/năm")."""
+    asked = fold(query.question).lower()
+    if not re.search(r"\b(growth|grow|tang truong|toc do tang)\b", asked):
+        return False
+    wanted = [words for pattern, words in _GROWTH_SUBJECTS if re.search(pattern, asked)]
+    if not wanted:
+        return False
+    start = max(text.rfind(";", 0, at), text.rfind(":", 0, at), text.rfind(". ", 0, at)) + 1
+    clause = fold(text[start:at]).lower()
+    return not any(re.search(rf"\b(?:{words})\b", clause) for words in wanted)
+
+
 def _unsaid_term(terms: Sequence[str], in_corpus: Callable[[str], bool]) -> bool:
     """One of ``terms`` (folded, several words) is never said in the loaded documents: one of its word
     pairs occurs nowhere."""
@@ -1041,6 +1069,8 @@ class ExtractiveAnswerer:
                     found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
                     if query.qtype == QType.HOW_MUCH and _aside_about_else(span.text, m.start(), scorer):
                         continue  # "KCN VSIP … (… KKT Dung Quất trong phạm vi 10.300ha)" is no area of VSIP
+                    if query.qtype == QType.HOW_MUCH and _growth_of_else(query, span.text, m.start()):
+                        continue  # "export growth" asked: "tốc độ tăng trưởng … (GRDP) … 6-7%" is GRDP's
                     if query.qtype == QType.HOW_MUCH and _other_price_basis(query, span.text, m.start()):
                         continue  # "at current prices" asked: "(theo giá so sánh 1994)" is another basis
                     if query.qtype == QType.HOW_MUCH and _other_member(query, span, m.start()):

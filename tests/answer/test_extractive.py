@@ -506,6 +506,10 @@ CASES = [
     pytest.param(Case(
         "For the coastal road workshop, what was the transport department responsible for?", "39/KH-UBND",
         ("Phụ lục", "3"), ("đường bộ ven biển",), lang="en", qtype="what"), id="en-what-an-agency-is-responsible-for"),
+    # A growth rate of the subject asked: GRDP's 6-7% answers GRDP growth (and no export growth, below).
+    pytest.param(Case(
+        "What yearly GRDP growth does the international integration plan aim for?", "997/QĐ-UBND",
+        ("Phần I", "II", "2", "-2"), ("6-7%",), lang="en", qtype="how_much"), id="en-growth-of-its-subject"),
 ]  # fmt: skip
 
 
@@ -730,6 +734,10 @@ UNANSWERABLE = [
     pytest.param("Who personally chaired the regional council in 2017?", "en", id="en-who-personally-chaired"),
     pytest.param("Where will the dry port serving Dung Quat be built?", "en", id="en-dry-port-never-said"),
     pytest.param("What monthly wage do the plans set for industrial park workers?", "en", id="en-wage-never-said"),
+    pytest.param("What yearly growth in exports does the international integration plan aim for?", "en",
+                 id="en-growth-of-another-subject"),
+    pytest.param("tang truong xuat khau binh quan hang nam den 2020 la bao nhieu", "vi_nodiac",
+                 id="nodiac-growth-of-another-subject"),
 ]  # fmt: skip
 
 
