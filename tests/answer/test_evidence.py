@@ -6,8 +6,17 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.evidence import EvidenceScorer, untranslated_weight
+from rag.index.lexical import LexicalIndex
 from rag.retrieve.query import analyze
 from tests.conftest import Ingested
+
+
+@pytest.fixture(scope="module")
+def lexical(ingested: Ingested) -> LexicalIndex:
+    """The lexical index of the real corpus."""
+    gen = ingested.app.generation()
+    assert gen is not None
+    return gen.lexical
 
 
 @pytest.mark.parametrize(
@@ -29,19 +38,13 @@ def test_inflected_forms_weigh_like_their_base() -> None:
     assert untranslated_weight("bringing") == pytest.approx(untranslated_weight("bring"), abs=0.25)
 
 
-def test_a_phrase_weighs_by_its_rarest_word_pair(ingested: Ingested) -> None:
-    gen = ingested.app.generation()
-    assert gen is not None
-    lexical = gen.lexical
+def test_a_phrase_weighs_by_its_rarest_word_pair(lexical: LexicalIndex) -> None:
     assert lexical.any_idf("xuat_nhap") > lexical.idf("xuat")  # the pair is rarer than its syllables
     assert lexical.any_idf("xuat") == lexical.idf("xuat")
     assert lexical.any_idf("khong_co_cap_nay_zz") == lexical.idf("khong_co_cap_nay_zz")  # unknown: rarest
 
 
-def test_scattered_syllables_are_not_the_phrase(ingested: Ingested) -> None:
-    gen = ingested.app.generation()
-    assert gen is not None
-    lexical = gen.lexical
+def test_scattered_syllables_are_not_the_phrase(lexical: LexicalIndex) -> None:
     q = analyze("Who restores the Hue citadel?")
     scorer = EvidenceScorer(q, lexical.idf, lexical.known, None, lexical.any_idf)
     # "kinh tế … thành phố" holds both syllables of "kinh thành" but not the phrase.
@@ -50,14 +53,11 @@ def test_scattered_syllables_are_not_the_phrase(ingested: Ingested) -> None:
     assert together > scattered + 0.2
 
 
-def test_a_merged_sibling_heading_is_the_context_of_the_items_below_it(ingested: Ingested) -> None:
+def test_a_merged_sibling_heading_is_the_context_of_the_items_below_it(lexical: LexicalIndex) -> None:
     """A chunk that merges "11. Sở Thông tin và Truyền thông" and "12. Sở Tư pháp": the items under
     the agency the question names are scored as that agency's, the items above it are not."""
     from rag.documents.models import Chunk, SectionKind
 
-    gen = ingested.app.generation()
-    assert gen is not None
-    lexical = gen.lexical
     text = (
         "11. Sở Thông tin và Truyền thông\n- Đẩy mạnh công tác thông tin đối ngoại.\n"
         "12. Sở Tư pháp\n- Rà soát hệ thống văn bản quy phạm pháp luật."
@@ -85,19 +85,13 @@ def test_a_merged_sibling_heading_is_the_context_of_the_items_below_it(ingested:
     ],
 )
 def test_an_english_subject_no_document_says_is_absent(
-    ingested: Ingested, question: str, absent: bool
+    lexical: LexicalIndex, question: str, absent: bool
 ) -> None:
-    gen = ingested.app.generation()
-    assert gen is not None
-    lexical = gen.lexical
     scorer = EvidenceScorer(analyze(question), lexical.idf, lexical.known, None, lexical.any_idf)
     assert scorer.absent_concept(lexical.has) is absent
 
 
-def test_a_count_of_places_is_met_by_naming_them(ingested: Ingested) -> None:
-    gen = ingested.app.generation()
-    assert gen is not None
-    lexical = gen.lexical
+def test_a_count_of_places_is_met_by_naming_them(lexical: LexicalIndex) -> None:
     question = "Hội nghị sơ kết diễn đàn du lịch giữa 5 tỉnh miền Trung tổ chức ở đâu?"
     scorer = EvidenceScorer(analyze(question), lexical.idf, lexical.known, None, lexical.any_idf)
     named = (
@@ -125,11 +119,8 @@ def test_names_agency_allows_words_inside_an_official_name(text: str, agency: st
     assert names_agency(text, agency) is named
 
 
-def test_word_pairs_of_the_documents_count_when_typed_without_diacritics(ingested: Ingested) -> None:
+def test_word_pairs_of_the_documents_count_when_typed_without_diacritics(lexical: LexicalIndex) -> None:
     """ "hoi nhap" is "hội nhập" though "hỏi" asks: a pair the index holds is kept; "quan nao" is not."""
-    gen = ingested.app.generation()
-    assert gen is not None
-    lexical = gen.lexical
     q = analyze("bao cao dinh ky kh hoi nhap quoc te gui co quan nao")
     scorer = EvidenceScorer(q, lexical.idf, lexical.known, None, lexical.any_idf)
     assert "hoi_nhap" in scorer.phrases and "quan_nao" not in scorer.phrases
@@ -143,11 +134,8 @@ def test_word_pairs_of_the_documents_count_when_typed_without_diacritics(ingeste
     assert "quan_nao" not in with_diacritics.phrases
 
 
-def test_text_abbreviations_say_their_words(ingested: Ingested) -> None:
+def test_text_abbreviations_say_their_words(lexical: LexicalIndex) -> None:
     """ "Vùng KTTĐMT" in a text says "kinh tế trọng điểm miền Trung", as a question typing "ktt mt" asks."""
-    gen = ingested.app.generation()
-    assert gen is not None
-    lexical = gen.lexical
     q = analyze("to dieu phoi vung ktt mt")
     scorer = EvidenceScorer(q, lexical.idf, lexical.known, None, lexical.any_idf)
     assert scorer.coverage("Tổ điều phối phát triển Vùng KTTĐMT") > scorer.coverage("Tổ điều phối phát triển")
