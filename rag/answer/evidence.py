@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.documents.models import Chunk
-from rag.retrieve.query import ABBREVIATION_WORDS, Query, lemmas, named_places
+from rag.retrieve.query import ABBREVIATION_WORDS, QType, Query, lemmas, named_places
 from rag.retrieve.vocab import GENERIC_EN, QUESTION_WORDS_VI, english_zipf
 from rag.text.normalize import fold
 from rag.text.tokenize import lexical_tokens
@@ -33,12 +33,44 @@ def _number_in(n: str, present: set[str]) -> bool:
     return bool(forms & present)
 
 
+_DISTRICT_BODY = "uy ban nhan dan huyen "
+
+
+def _join_listed_subjects(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Short pieces cut at ";" on one line are subjects listed before one predicate ("Chánh Văn phòng
+    UBND tỉnh; Giám đốc Sở: Ngoại vụ; Thủ trưởng các sở, ban ngành tỉnh; … chịu trách nhiệm thi
+    hành"): they are one sentence with the piece that ends the list."""
+    out: list[tuple[int, int]] = []
+    last = (0, 0)  # the previous piece as cut
+    for a, b in pieces:
+        listed = text[last[0] : last[1]]
+        if (
+            out
+            and "\n" not in text[last[1] : a]
+            and listed.rstrip().endswith(";")
+            and len(listed) <= _LISTED_SUBJECT
+        ):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+        last = (a, b)
+    return out
+
+
+_LISTED_SUBJECT = 80  # characters: "Thủ trưởng các sở, ban ngành tỉnh;" is a subject, not a clause
+
+
 def names_agency(text: str, agency: str) -> bool:
     """``text`` (folded) names ``agency``, perhaps with more words inside its name: "ban quan ly khu
     kinh te dung quat va cac khu cong nghiep" names "ban quan ly cac khu cong nghiep". The first two
     words ("ban quan", "so tu") must be together, the rest in order."""
     if agency in text:
         return True
+    if agency.startswith(_DISTRICT_BODY):
+        # A district's committee by the district's name ("huyện đảo Lý Sơn", "các huyện Sơn Hà, Sơn
+        # Tây"), or "UBND các huyện, thành phố": every district's.
+        name = re.escape(agency.removeprefix(_DISTRICT_BODY))
+        return re.search(rf"\b{name}\b|uy ban nhan dan cac huyen", text) is not None
     words = agency.split()
     head = " ".join(words[:2])
     at = text.find(head)
@@ -126,6 +158,7 @@ class EvidenceScorer:
     ) -> None:
         self.query = query
         self.idf = idf
+        self.known = known
         self.phrase_idf = phrase_idf or idf
         self.weights: dict[str, float] = {}  # unigrams and codes
         self.phrases: dict[str, float] = {}  # bigrams
@@ -220,13 +253,15 @@ class EvidenceScorer:
             for alts in self.translated
         ):
             return True
-        # A name left untranslated ("Chan May port", "Sembcorp") that no document says, in words or
-        # in its word pairs.
-        for name in self.query.names if self.query.lang == "en" else []:
+        # A name left untranslated ("Chan May port", "Sembcorp") or a Vietnamese name ("huyện Đức Phổ")
+        # that no document says, in words or in its word pairs.
+        for name in self.query.names:
             toks = name.split()
             keys = [f"{a}_{b}" for a, b in itertools.pairwise(toks)] or toks
             if all(in_corpus(k) for k in keys):
                 continue
+            if self.query.lang != "en" and any(in_corpus(k) for k in keys):
+                continue  # Vietnamese capitals run across names: "Sở Công Thương Thừa Thiên Huế"
             if len(toks) == 1 and any(in_corpus(f"{name[:i]}_{name[i:]}") for i in range(2, len(name) - 1)):
                 continue  # "Quangngai", "Lyson": two syllables typed as one word
             return True
@@ -303,6 +338,28 @@ class EvidenceScorer:
         # A year may date the document rather than what the sentence says ("the 2018 plan").
         return cov * (0.5 if missing else 1.0)
 
+    def says_key(self, text: str) -> bool:
+        """``text`` says the question's rarest concept (its rarest word pair, in Vietnamese): "nguồn
+        nhân lực" of "hội nghị về phát triển nguồn nhân lực vùng"."""
+        present = set(lexical_tokens(text))
+        # Of an English question, the translated concepts only: an untranslated word ("DOIT-run")
+        # is no subject a row could say.
+        translated = self.concepts[: len(self.translated)]
+        if translated:
+            _w, alts = max(translated, key=lambda c: c[0])
+            return any(self._alt_presence(alt, present) >= 0.5 for alt in alts)
+        if self.query.lang == "en":
+            return True
+        # A word pair the index holds (an unknown abbreviation typed on a phone is no key).
+        unseen = self.phrase_idf("_")
+        units = {t: w for t, w in self.phrases.items() if self.phrase_idf(t) < unseen} or {
+            t: w for t, w in self.weights.items() if self.known(t)
+        }
+        if not units:
+            return True
+        key = max(units, key=units.__getitem__)
+        return self._present(key, present)
+
     def _counted(self, n: str, text: str) -> bool:
         """ "Giữa 5 tỉnh miền Trung", "the four provinces": a count of places is met by a text that
         names that many, not by the figure."""
@@ -322,6 +379,8 @@ class EvidenceScorer:
             pos = m.end()
         if pos < len(text):
             pieces.append((pos, len(text)))
+        if self.query.qtype == QType.WHO:
+            pieces = _join_listed_subjects(text, pieces)  # "who": every subject of the predicate
         # The document reference, its title and the heading chain (the agency, the topic) complete
         # what a sentence says: "Sở Công Thương" is in the heading, not in the task below it.
         context = chunk.embed_text.replace(text, " ")

@@ -9,6 +9,7 @@ citation built from an exact span of the document.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -86,9 +87,15 @@ _ISSUER_AFTER = re.compile(
     r"\s+của\s+(?:Thủ tướng\s+Chính\s+phủ|Chính\s+phủ|Quốc\s+hội|Bộ\s+Chính\s+trị|Ban\s+Chấp\s+hành\s+Trung\s+ương"
     r"|(?:UBND|HĐND|Ủy\s+ban\s+nhân\s+dân|Hội\s+đồng\s+nhân\s+dân|Tỉnh\s+ủy)\s+tỉnh(?:\s+[A-ZĐ]\w*){1,3})"
 )
+_PLACE_WORDS = (
+    r"khu kinh tế(?: mở)?|khu công nghiệp|khu du lịch|khu vực|địa bàn|vùng|khu|các|huyện|xã|phường|tỉnh|thành phố"
+    r"|cảng(?: biển| hàng không)?|sân bay|đảo"
+)
+#: "tại Khu kinh tế Dung Quất": a place after "tại / ở", its kind's words in any case, then its name (a
+#: kind's word alone, "tại Khu …", is no name).
 PLACE = re.compile(
-    r"\b(?:tại|ở)\s+((?:(?:khu vực|địa bàn|vùng|khu|các|huyện|xã|phường|tỉnh|thành phố|cảng|đảo)\s+){0,3}"
-    r"[A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,4})"
+    rf"\b(?:tại|ở)\s+((?:(?i:{_PLACE_WORDS})\s+){{0,3}}"
+    rf"(?!(?i:{_PLACE_WORDS})\b)[A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){{0,4}})"
 )
 _NAME = re.compile(r"(?<!\w)([A-ZĐ][a-zà-ỹđ]+(?:\s+[A-ZĐ][a-zà-ỹđ]+)+)")
 
@@ -136,6 +143,13 @@ def _trim(text: str, start: int, end: int, limit: int = 500) -> tuple[int, int]:
 
 _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     # (kind, question pattern (folded), value pattern)
+    # "By how much will output fall", "giảm bao nhiêu so với 2013": a change, which the plans give in %.
+    (
+        "change",
+        r"\b(by how much|how much (lower|higher|less|more) than|(tang|giam) bao nhieu(?! (nguoi|lao dong|du an"
+        r"|doanh nghiep|ty|trieu)))",
+        r"%",
+    ),
     (
         "dong",
         r"\b(ty dong|trieu dong|nghin dong|vnd|dong viet nam|vietnamese dong|(billion|million|thousand) dong)\b",
@@ -146,7 +160,8 @@ _UNIT_KINDS: tuple[tuple[str, str, str], ...] = (
     (
         "money",
         r"\b(bao nhieu tien|kinh phi|ngan sach|von|budget|money|cost|fund|contribut|dong gop|dau tu bao nhieu"
-        r"|(output|production|export|import) values?|gia tri (san xuat|xuat khau|nhap khau))",
+        r"|(output|production|export|import) values?|gia tri (san xuat|xuat khau|nhap khau)"
+        r"|per (capita|head)|binh quan dau nguoi|thu nhap|income)",
         r"(đồng|USD|tỷ|triệu)",
     ),
     (
@@ -234,6 +249,8 @@ _FOUNDING = re.compile(
     r"\b(thanh lap|phe duyet|ban hanh|set up|established?|founded|formed|created|approved|adopted|issued)\b"
 )
 
+_DEADLINE_ASKED = re.compile(r"\b(han|thoi han|deadline|by when|truoc ngay nao|cham nhat)\b")
+
 
 #: A post of the province's leadership ("Chủ tịch UBND tỉnh", "chairman of the People's Committee"),
 #: not of a council, committee or team the documents set up.
@@ -271,6 +288,9 @@ _RANKS = re.compile(
     r"(?i:\b(cao|lớn|nhiều|thấp|ít|nhỏ|tốt|mạnh|nhanh) nhất\b|(xếp|đứng) thứ|hàng đầu|đứng đầu|số 1\b"
     r"|\b(cao|thấp|nhiều|ít|lớn|nhỏ) hơn\b|so với|\bgấp\b)"
 )
+#: A planning instrument named with its horizon: "Quy hoạch chung … Dung Quất đến năm 2035, tầm nhìn đến năm 2050".
+_PLAN_NAME = re.compile(r"(?i:\b(?:quy hoạch|đề án|chiến lược|tầm nhìn|định hướng)\b[^,;:.()]{0,80}$)")
+_HORIZON = re.compile(r"(?i:(?:tầm nhìn\s*)?(?:đến năm|thời kỳ|giai đoạn)|(?:năm\s*)?\d{4})")
 _DEADLINE_BEFORE = re.compile(r"(?i:trước|chậm nhất|hạn|before|by)\s*(?:ngày\s*)?$")
 
 
@@ -284,6 +304,67 @@ def _aside_about_else(text: str, at: int, scorer: EvidenceScorer) -> bool:
     return len(aside.split()) >= 5 and scorer.coverage(aside) == 0.0
 
 
+def _names_a_plan(text: str, at: int, query: Query) -> bool:
+    """The time at ``at`` is part of a plan's name ("Quy hoạch … đến năm 2035, tầm nhìn đến năm 2050"),
+    and the question asks when something is due, not the plan's period or horizon."""
+    if not _HORIZON.match(text, at) or not _PLAN_NAME.search(text[max(0, at - 120) : at]):
+        return False
+    asked = fold(query.question).lower()
+    return not re.search(
+        r"\b(tam nhin|thoi ky|giai doan|vision|horizon|period|den nam nao|until when)\b", asked
+    )
+
+
+def _designates(text: str, number: str) -> bool:
+    """``text`` names a road (or the like) by ``number``: "Quốc lộ 1A", "QL1A", "tuyến 1A"."""
+    return re.search(rf"(?<![\w/.,]){re.escape(number)}(?![\w/])", fold(text).lower()) is not None
+
+
+def _word_pairs(folded: str) -> set[str]:
+    words = folded.split()
+    return {f"{a} {b}" for a, b in itertools.pairwise(words)}
+
+
+def _of_something_at(query: Query, text: str, at: int) -> bool:
+    """The figure at ``at`` is of something located at what the question asks about: "… khu dân cư
+    chỉnh trang tại KCN Quảng Phú diện tích 14,138ha" gives no area of KCN Quảng Phú."""
+    before = text[:at]
+    located = list(re.finditer(r"(?i:\b(?:tại|ở)\s+)", before))
+    if not located:
+        return False
+    at_word = located[-1]
+    asked = " ".join(expand_inline(fold(t).lower()) for t in [query.question, *query.translations])
+    asked_words = set(re.findall(r"\w+", asked))
+    place = re.findall(r"\w+", expand_inline(fold(before[at_word.end() :]).lower()))[:2]
+    if len(place) < 2 or not all(w in asked_words for w in place):
+        return False
+    head = " ".join(re.findall(r"\w+", fold(before[: at_word.start()]).lower())[-4:])
+    pairs = _word_pairs(head)
+    return bool(pairs) and not pairs & _word_pairs(" ".join(re.findall(r"\w+", asked)))
+
+
+def _direction(query: Query) -> str:
+    """The verb a figure of change asked for goes with: "giảm" for a fall, "tăng" for a rise, else ""."""
+    asked = fold(query.question).lower()
+    if re.search(
+        r"\b(fall|falls|drop|drops|decline|declines|decrease|decreases|shrink|shrinks|lower|giam)\b", asked
+    ):
+        return "giảm"
+    if re.search(r"\b(rise|rises|grow|grows|increase|increases|higher|tang)\b", asked):
+        return "tăng"
+    return ""
+
+
+def _excluding_at(query: Query, text: str) -> int | None:
+    """Where ``text`` states a figure net of something, when the question asks for it net of
+    something ("excluding", "không tính"): the end of the sentence's "không tính"."""
+    asked = " ".join(fold(t).lower() for t in [query.question, *query.translations])
+    if not re.search(r"\b(khong tinh|ngoai tru|tru di)\b", asked):
+        return None
+    m = re.search(r"(?i:không tính|ngoại trừ|trừ đi)", text)
+    return m.end() if m else None
+
+
 def _figure_years(query: Query) -> list[str]:
     """Years a figure asked for must be dated by: "paid into the Council's budget for 2017" gives the
     figure's year, even when a loaded document is of that year; a year that dates a document ("the
@@ -295,20 +376,30 @@ def _figure_years(query: Query) -> list[str]:
         if _YEAR.fullmatch(n)
         and n not in query.document_years
         and not re.search(
-            rf"(gia (so sanh|co dinh)|prices?)\D{{0,12}}{n}|{n} (constant |comparative )?prices", asked
+            rf"(gia (so sanh|co dinh)|prices?)\D{{0,12}}{n}|{n} (constant |comparative )?prices"
+            # "growth over 2013", "so với năm 2013": the year compared with, not the figure's
+            rf"|\b(compared (with|to)|over|than|relative to|versus|vs\.?|so voi( nam)?)\s+(the )?(year )?{n}",
+            asked,
         )
     ]
 
 
+_PRICE_BASE_YEAR = re.compile(r"(?i:giá (?:so sánh|cố định|hiện hành)(?: năm)?)\s*\d{4}")
+_COMPARED_YEAR = re.compile(r"(?i:so với(?: năm)?)\s*\d{4}")
+
+
 def _dated(text: str, at: int, years: Sequence[str]) -> bool:
     """The figure at ``at`` is of one of ``years``, or of no other: the last year (or period) named
-    before it in its sentence is one of them, or none is named."""
+    before it in its sentence is one of them, or none is named. A year compared with ("so với năm
+    2013") is no figure's year, nor is a price base ("giá so sánh 1994"): "… năm 2014:
+    21.592 tỷ đồng (theo giá so sánh 1994), bằng 90,6% so với năm 2013; trong đó … 19.355 tỷ đồng"
+    gives 2014 amounts and no 2013 one."""
     before = REFERENCE.sub(lambda m: " " * len(m.group(0)), text[:at])
+    before = _COMPARED_YEAR.sub(lambda m: " " * len(m.group(0)), before)
+    before = _PRICE_BASE_YEAR.sub(lambda m: " " * len(m.group(0)), before)
     named = list(re.finditer(r"(?<!\d)(\d{4})(?:\s*[-–]\s*(\d{4}))?(?!\d)", before))
     named = [m for m in named if _YEAR.fullmatch(m.group(1))]
-    if not named:
-        return True
-    return any(mentions_year(named[-1].group(0), y) for y in years)
+    return not named or any(mentions_year(named[-1].group(0), y) for y in years)
 
 
 #: Kinds of which a question asks one member, and a sentence may give another's figure.
@@ -427,6 +518,28 @@ def _growth_of_else(query: Query, text: str, at: int) -> bool:
     return not any(re.search(rf"\b(?:{words})\b", clause) for words in wanted)
 
 
+def _share_of_else(query: Query, text: str, at: int) -> bool:
+    """A share asked ("industry's share of GDP", "tỷ trọng"), and the figure at ``at`` is one whose own
+    clause says no share: "bằng 90,6% so với năm 2013" is a ratio to last year."""
+    asked = fold(query.question).lower()
+    if not re.search(r"\b(share|proportion|ty trong|co cau|chiem bao nhieu)\b", asked):
+        return False
+    start = (
+        max(
+            text.rfind(";", 0, at),
+            text.rfind(":", 0, at - 2),
+            text.rfind(". ", 0, at),
+            text.rfind(",", 0, at),
+        )
+        + 1
+    )
+    clause = fold(text[start:at]).lower()
+    head = fold(text[:at]).lower()
+    return not re.search(r"\b(ty trong|chiem|co cau|ty le)\b", clause) and not re.search(
+        r"\b(ty trong|co cau)\b[^;.]*$", head
+    )
+
+
 def _unsaid_term(terms: Sequence[str], in_corpus: Callable[[str], bool]) -> bool:
     """One of ``terms`` (folded, several words) is never said in the loaded documents: one of its word
     pairs occurs nowhere."""
@@ -502,8 +615,9 @@ def _clause(text: str, at: int, cited: list[tuple[int, int]]) -> str:
 def _other_references(text: str, query: Query) -> list[tuple[int, int]]:
     """Where ``text`` cites documents other than the ones the question names. When the question asks
     when something was set up or approved, the date of the deciding document is the answer."""
-    if _FOUNDING.search(fold(query.question).lower()):
-        return []
+    asked = fold(query.question).lower()
+    if _FOUNDING.search(asked) and not _DEADLINE_ASKED.search(asked):
+        return []  # "hạn trình phê duyệt": a deadline to seek approval is no approving document's date
     named = [*query.doc_numbers, *query.numbers, *(r.split("/")[0] for r in query.doc_refs)]
     return [
         m.span()
@@ -532,6 +646,9 @@ class Thresholds:
     reason_novelty: float = 0.5
     # An agency's section is no answer about a subject another section speaks of this much better.
     led_margin: float = 0.3
+    # A figure (a date, an amount, a place) comes from a sentence that itself, with its headings,
+    # covers this share of the threshold: a section that passes on other sentences is not enough.
+    figure_floor: float = 0.8
 
 
 class ExtractiveAnswerer:
@@ -582,13 +699,22 @@ class ExtractiveAnswerer:
             if meta is not None:
                 text, cites = meta
                 return base.model_copy(update={"answer": text, "citations": cites})
-            if query.meta_field == "signer" and doc is not None and doc.signer is None:
-                # The document as loaded has no signature block: nothing else in it says who signed.
+            missing = {
+                "signer": ("has no signature block", "không có phần chữ ký", doc.signer is None),
+                "recipients": (
+                    "has no distribution list (Nơi nhận)",
+                    "không có phần Nơi nhận",
+                    not {K.RECIPIENTS, K.DISTRIBUTION} & set(_first_sections(doc)),
+                ),
+            }.get(query.meta_field or "")
+            if missing and missing[2]:
+                # The document as loaded has no signature block (no Nơi nhận): nothing else in it says
+                # who signed it (who received it).
                 answer = self.abstain(base, en, [])
                 note = (
-                    f"{doc_reference(doc)} as loaded has no signature block."
+                    f"{doc_reference(doc)} as loaded {missing[0]}."
                     if en
-                    else f"{doc_reference(doc)} (bản đã nạp) không có phần chữ ký."
+                    else f"{doc_reference(doc)} (bản đã nạp) {missing[1]}."
                 )
                 return answer.model_copy(update={"answer": f"{answer.answer}\n{note}"})
         named_section = False
@@ -710,6 +836,15 @@ class ExtractiveAnswerer:
             # "Did Dung Quất actually attract 100-150 million USD": a plan states targets and tasks;
             # only a sentence reporting what was done answers.
             spans = [s for s in spans if _RESULT.search(s.text) and not _TARGET.search(s.text)]
+        if query.event_topic and any(s.chunk.section_kind == K.TABLE_ROW for s in spans):
+            # "Hội nghị về phát triển nguồn nhân lực" in the appendix: a row on another event (the
+            # tourism promotion conference) is no answer, however well it matches the rest.
+            topic = EvidenceScorer(analyze(query.event_topic), self.idf, self.known, set(), self.phrase_idf)
+            if not any(topic.says_key(s.chunk.text) for s in spans if s.chunk.section_kind == K.TABLE_ROW):
+                spans = [s for s in spans if s.chunk.section_kind != K.TABLE_ROW]
+        if query.designators:
+            # "National Highway 1A": a sentence about Quốc lộ 24 and 24B is about other roads.
+            spans = [s for s in spans if all(_designates(s.text, d) for d in query.designators)]
         if query.in_appendix and query.qtype != QType.DOC_META:
             # "In the annex to the 2018 plan, who leads the human resources conference": a row of
             # the appendix answers, or nothing does.
@@ -718,7 +853,21 @@ class ExtractiveAnswerer:
             # "Which park had the highest occupancy", "more or less than the other provinces": only a
             # sentence that ranks or compares answers; a plan that states one figure, or a task to rank
             # ("xếp hạng các Cụm công nghiệp"), does not.
-            spans = [s for s in spans if _RANKS.search(s.text)]
+            spans = [
+                s
+                for s in spans
+                if _RANKS.search(s.text) and s.base >= self.threshold(query) * self.t.figure_floor
+            ]
+            if len(query.places) >= 2:
+                # "Higher or lower than Huế's target": a sentence that compares its own province with
+                # another year ("bằng 90,6% so với năm 2013") compares nothing asked.
+                spans = [
+                    s
+                    for s in spans
+                    if _names_places(
+                        s, [p for p in query.places if p not in self._issuer_places(s.chunk.doc_id)]
+                    )
+                ]
         if query.asks_reason:
             # "Why …": only a sentence that gives a purpose or a cause answers, and only one about
             # what is asked: a sentence that says why something else is done ("… gửi Sở KHĐT để tổng
@@ -1046,12 +1195,15 @@ class ExtractiveAnswerer:
         years = [n for n in query.numbers if _YEAR.fullmatch(n) and n not in document_years]
         figure_years = _figure_years(query)
         other_unit = False  # the best sentence gives its figure in another unit than the one asked
+        floor = max(top * self.t.support_ratio, self.threshold(query) * self.t.figure_floor)
         for span in spans[:8]:
-            if span.coverage < top * self.t.support_ratio:
+            if span.coverage < floor:
                 break
             doc, chain = self._chain(span)
             if years and not self._speaks_of(span, doc, years):
                 continue  # "exports in 2016": a figure for 2014 or 2020 is no answer
+            if any(re.search(rf"\b{re.escape(x)}\b", fold(span.text).lower()) for x in query.excluded):
+                continue  # "for the industrial parks, as opposed to Dung Quat": Dung Quất's figure is set aside
             cited = _other_references(span.text, query)
             value = None
             if chain and chain[-1].kind == K.TABLE_ROW and chain[-1].roles:
@@ -1061,18 +1213,41 @@ class ExtractiveAnswerer:
             value_at: int | None = None
             if value is None:
                 value = None
-                for m in pattern.finditer(span.text):
+                matches = list(pattern.finditer(span.text))
+                if query.qtype == QType.HOW_MUCH and (after := _excluding_at(query, span.text)) is not None:
+                    # "Leaving out refinery products": the figure stated "không tính sản phẩm lọc hóa dầu".
+                    matches = [m for m in matches if m.start() > after] or matches
+                if query.qtype == QType.HOW_MUCH and (verb := _direction(query)):
+                    # "By how much will it fall": the figure said to fall ("giảm 10,39%"), not "bằng 90,6%".
+                    matches = [
+                        m
+                        for m in matches
+                        if re.search(rf"(?i:{verb})\s*(?:khoảng\s*)?$", span.text[: m.start()])
+                    ] or matches
+                for m in matches:
                     if _inside(m.start(), cited):
                         continue  # the date of a cited decision is not when the task happens
                     if occurs and _DEADLINE_BEFORE.search(span.text[max(0, m.start() - 15) : m.start()]):
                         continue
+                    if query.qtype == QType.WHEN and _names_a_plan(span.text, m.start(), query):
+                        continue  # "Quy hoạch … thời kỳ 2021-2030, tầm nhìn đến năm 2050" names a plan: no deadline
+                    if (
+                        query.qtype == QType.WHEN
+                        and _DEADLINE_ASKED.search(fold(query.question).lower())
+                        and re.search(r"(?i:giai đoạn|thời kỳ)|\d{4}\s*[-–]\s*\d{4}", m.group(0))
+                    ):
+                        continue  # a deadline asked: "giai đoạn 2021-2025" is a period, no deadline
                     found = m.group(1) if query.qtype == QType.WHERE else m.group(0)
                     if query.qtype == QType.HOW_MUCH and _aside_about_else(span.text, m.start(), scorer):
                         continue  # "KCN VSIP … (… KKT Dung Quất trong phạm vi 10.300ha)" is no area of VSIP
+                    if query.qtype == QType.HOW_MUCH and _share_of_else(query, span.text, m.start()):
+                        continue  # "industry's share of GDP": "bằng 90,6% so với năm 2013" is no share
                     if query.qtype == QType.HOW_MUCH and _growth_of_else(query, span.text, m.start()):
                         continue  # "export growth" asked: "tốc độ tăng trưởng … (GRDP) … 6-7%" is GRDP's
                     if query.qtype == QType.HOW_MUCH and _other_price_basis(query, span.text, m.start()):
                         continue  # "at current prices" asked: "(theo giá so sánh 1994)" is another basis
+                    if query.qtype == QType.HOW_MUCH and _of_something_at(query, span.text, m.start()):
+                        continue  # "khu dân cư chỉnh trang tại KCN Quảng Phú diện tích 14,138ha" is no area of the KCN
                     if query.qtype == QType.HOW_MUCH and _other_member(query, span, m.start()):
                         continue  # "tỷ trọng dịch vụ" asked: "công nghiệp-xây dựng …: 59-60%" is industry's
                     if (
@@ -1486,6 +1661,14 @@ class ExtractiveAnswerer:
                 fold(query.question).lower(),
             )
             kind = K.RECIPIENTS if K.RECIPIENTS in by_kind and not copies else K.DISTRIBUTION
+            if kind == K.RECIPIENTS and K.DISTRIBUTION in by_kind and query.agencies:
+                # "Có gửi Bộ KHĐT không": the block that names the agency asked about.
+                def named(k: SectionKind) -> int:
+                    text = agency_key(expand_inline(agency_key(doc.text[by_kind[k].start : by_kind[k].end])))
+                    return sum(names_agency(text, a) for a in query.agencies)
+
+                if named(K.DISTRIBUTION) > named(K.RECIPIENTS):
+                    kind = K.DISTRIBUTION
             cite = cite_in(kind)
             items = doc.recipients if kind == K.RECIPIENTS else []
             if items:

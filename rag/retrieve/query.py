@@ -86,6 +86,9 @@ class Query:
     held_in: list[str] = field(default_factory=list)  # places something is held in ("hội thảo tại Huế")
     asks_cause: bool = False  # "why did it stop", "what caused": only a cause answers, not a purpose
     asks_result: bool = False  # "did it actually", "thực tế đạt được": a result, which a target is not
+    designators: list[str] = field(default_factory=list)  # "Quốc lộ 1A", "National Highway 24B": "1a", "24b"
+    excluded: list[str] = field(default_factory=list)  # "as opposed to Dung Quat": "dung quat" (folded)
+    event_topic: str = ""  # "the coastal road workshop": "coastal road" (folded, the question's language)
     asks_ranking: bool = False  # "the highest", "more or less than", "xếp hạng": a comparison or ranking
     in_appendix: bool = False  # "in the annex", "theo phụ lục": the answer is an appendix's
     issuer_places: list[str] = field(default_factory=list)  # provinces said to have issued the document
@@ -139,7 +142,9 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "recipients",
-        r"\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?(ai|don vi|co quan|noi)\b|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|recieved|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy|copies)\b|(sent|addressed) to whom|addressees?|copied (to|on)|cc'?d|on the (distribution|mailing) list)",
+        # "cv 2395 có gửi VP Chính phủ không": whether a document went to someone.
+        r"^(?:cong van|cv|ke hoach|kh|quyet dinh|qd)\s*(?:so\s*)?\d+\S*\s+(?:[a-z0-9]+\s+){0,6}?co (?:duoc )?gui\b[^?]*\b(?:khong|ko)\b"
+        r"|\b(kinh gui|gui (bao cao )?(cho |den |toi |len |ve )?(nhung |cac )?((ai|don vi|co quan|noi)\b|(bo|so|ban|nganh|tinh) nao\b)|gui cho ai|noi nhan|(co quan|don vi|ai) (nao )?(duoc )?nhan (ke hoach|quyet dinh|cong van|van ban)|(document|plan|letter|decision|dispatch|it|\d+\S*) (was |were |is |are |been |get |gets |got )?(sent|addressed|distributed|copied) to|recipients?|(received|receives|recieved|gets|got) (it|((?!reports?\b|under\b|on\b|about\b|for\b|from\b)[\w']+ ){0,4}?(document|plan|letter|decision|dispatch)|a copy|copies)\b|(sent|addressed) to whom|addressees?|copied (to|on)|cc'?d|on the (distribution|mailing) list)",
     ),
     (
         "legal_basis",
@@ -147,7 +152,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:[a-z]+\s+){0,3}?(?:duoc ban hanh de\s+)?"
         r"(?:thuc hien|trien khai|cu the hoa) (?:nghi quyet|quyet dinh|chi thi|ket luan|van ban|chuong trinh|nq|qd)"
         r" (?:so may|so nao|nao)"
-        r"|\b(can cu|co so phap ly|(theo|xet) (de nghi|to trinh|de xuat) cua (ai|co quan nao|so nao|don vi nao)"
+        r"|\b(can cu|co so phap ly|(theo|xet|tren co so) (de nghi|to trinh|de xuat) cua (ai|co quan nao|so nao|don vi nao)"
         r"|(ai|so nao|co quan nao|don vi nao) de nghi ban hanh|legal basis|legal (grounds?|bases)|on whose (recommendation|proposal|request)|(issued|adopted|signed) (on|at) (the )?([\w'-]+ ){0,5}?(proposal|recommendation|request)\b|(which|what) (\w+ ){0,2}(department|agency|body|office) (put forward|proposed|submitted|recommended|drafted)|whose (recommendation|proposal)|at whose (request|proposal)|ban hanh (de|nham) (thuc hien|trien khai)\b[^?]*\b(nao|gi)\b|(de|nham) (thuc hien|trien khai|cu the hoa) (nghi quyet|quyet dinh|chi thi|ket luan|van ban) nao|based on (which|what)|pursuant|implement(s|ing)? (which|what) (resolution|decision|document|plan)|implements? (a|an|the) (\w+ ){0,3}?(resolution|decision|directive|conclusion)\b[^?]*\b(which|what) (resolution|decision|directive|conclusion|one) (is|was) (that|it)\b|(which|what) (\w+ )?(resolution|decision|directive)[^?]* (meant|intended|issued|supposed|designed)? ?to implement\??$|(which|what) ([\w'-]+ ){0,5}?(resolution|decision|directive)\b[^?]*\b(meant|intended|supposed|designed) to implement\b)",
     ),
     (
@@ -169,7 +174,7 @@ _META_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(no\.? |number )?\S+ about\??$",
     ),
 )
-_WHICH_DOCS = r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|cong van nao|which (of the )?(documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b"
+_WHICH_DOCS = r"\b(van ban nao|nhung van ban|cac van ban|tai lieu nao|ke hoach nao|quyet dinh nao|cong van nao|which (of (the|these|those) )?(documents|plans|decisions|letters)|what documents|list (all )?(the )?documents|in which documents)\b"
 _TYPE_PATTERNS: tuple[tuple[QType, str], ...] = (
     (
         QType.HOW_MUCH,
@@ -209,7 +214,7 @@ _ASKING: tuple[tuple[QType, str], ...] = (
         r"|\bwhat('s| is| was| are| were| will be) ([\w'-]+ ){0,5}?(total|value|output target|contribution|volume|turnover|revenue|number|amount"
         r"|figure|size|level|population|area|length|cost|price|capacity|headcount)\b"
         # "What industrial output value was it aiming for", "what lending rate": the quantity is named first.
-        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per capita|share|contribution"
+        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per[- ]capita|per[- ]head|share|contribution"
         r"|growth(?! (?:strateg|model|driver|pole|engine|area|sector|industr)))\b"
         r"|\btong (so|gia tri|kim ngach|von|doanh thu|san luong|muc|chi phi|kinh phi)\b"
         # "What investment target, in USD", "ballpark in usd is fine": the unit asks for a figure.
@@ -526,6 +531,51 @@ AGENCY_NAMES: tuple[str, ...] = tuple(
 )
 
 
+#: A district's (or town's) People's Committee named as a body that acts, in the question's own casing
+#: (folded): "UBND huyện Lý Sơn", "Ly Son district authorities", "what role does Ly Son district play".
+_NAME = r"((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)"
+_DISTRICT_BODY = (
+    rf"\b(?i:ubnd|uy ban nhan dan) (?i:huyen|thi xa) {_NAME}\b",  # typed lower case, a name is no name
+    rf"\b{_NAME} (?:district|town)(?:'s)? (?:people'?s committee|authorit(?:y|ies)|committee|government|administration|role|part|task|job|duties|responsibilit)",
+    rf"\b(?:people'?s committee|authorit(?:y|ies)|administration) of {_NAME} (?:district|town)\b",
+    rf"\brole (?:does|did|do|will|is|would) {_NAME} (?:district|town)\b",
+)
+
+
+#: A road (or similar) named by its number: "Quốc lộ 1A", "QL24B", "National Highway 1A", "route 24".
+_DESIGNATED = (
+    r"\b(?:quoc lo|tinh lo|ql|dt|national (?:highway|road|route)|highway|provincial road|route|road no\.?|duong so)"
+    r"\s*(\d{1,3}[a-z]?)\b"
+)
+
+
+_EXCLUDED = re.compile(
+    r"\b(?:as opposed to|rather than|instead of|other than|apart from|except(?: for)?|not counting|excluding"
+    r"|khong ke|ngoai tru|chu khong phai)\s+(?:the\s+)?([a-z0-9][a-z0-9 '-]{1,40}?)\s*(?:[?,;.)]|$)"
+)
+
+
+def excluded(folded: str) -> list[str]:
+    """What a question sets aside by name ("… as opposed to Dung Quat?" → "dung quat")."""
+    return [m.group(1).strip() for m in _EXCLUDED.finditer(folded)]
+
+
+def designators(folded: str) -> list[str]:
+    """The numbers that name roads in a folded question ("quoc lo 1a" → "1a")."""
+    return list(dict.fromkeys(m.group(1) for m in re.finditer(_DESIGNATED, folded)))
+
+
+def district_bodies(text: str) -> list[str]:
+    """District People's Committees the question names as bodies (keyed like AGENCY_NAMES)."""
+    folded = fold(text)
+    found = [
+        agency_key(expand_inline("ubnd huyen " + m.group(1).lower()))
+        for pat in _DISTRICT_BODY
+        for m in re.finditer(pat, folded)
+    ]
+    return list(dict.fromkeys(found))
+
+
 def expand_abbreviations(text: str) -> list[str]:
     """Phrases to add: long forms of abbreviations in ``text`` and abbreviations of long forms."""
     out: list[str] = []
@@ -797,7 +847,8 @@ _RANKING_PATTERN = (
     # "Which province set the higher target", "how does X compare with Đà Nẵng's"
     r"|which (province|city|one|plan|document|of the two)\b[^?]*\b(higher|lower|bigger|larger|greater|smaller|more than|less than)"
     r"|how (does|do|did) [^?]* compare (with|to)|compared (with|to) (that of|those of)|tinh nao (cao|nhieu|lon|thap|it) hon"
-    r"|stacks? up against|\bversus\b|\b(which|who) [^?]*\bthe most\b)\b"
+    r"|stacks? up against|\bversus\b|\b(which|who) [^?]*\bthe most\b"
+    r"|\b(uu tien|doi tac|hang) so (mot|1)|number one|\bduoc xep (la|hang|vao|thu))\b"
 )
 _RESULT_PATTERN = (
     r"\b(actually|in reality|in practice|was it achieved|were they achieved|"
@@ -890,14 +941,16 @@ _DOC_WORDS = (
 #: A year that dates a document: "the 2018 plan", "kế hoạch (năm) 2018", "May 2022 letter", "KH 2021-2025",
 #: "the plan of 2018", "ban hành năm 2017".
 _DOCUMENT_YEAR = (
-    rf"\b(?:(\d{{4}})(?:\s*-\s*\d{{4}})? (?:[a-z]+ ){{0,4}}?{_DOC_WORDS}\b"
-    rf"|{_DOC_WORDS} (?:[a-z0-9/\-]+ ){{0,8}}?(?:nam |of |from |in |issued in |dated |ban hanh nam )?(\d{{4}})\b)"
+    rf"\b(?:(\d{{4}})(?:\s*-\s*\d{{4}})? (?:(?!(?:under|by|for|in|of|from|with|at|on|theo|trong|cua)\b)[a-z]+ ){{0,4}}?{_DOC_WORDS}\b"
+    # "the plan's target for 2030", "kế hoạch … đến năm 2030": the year a target is for, not the plan's.
+    rf"|{_DOC_WORDS} (?:(?!(?:targets?|targeted|aims?|aimed|goals?|by|until|den|toi|muc tieu|chi tieu)\b)[a-z0-9/\-]+ ){{0,8}}?"
+    r"(?:nam |of |from |in |issued in |dated |ban hanh nam )?(\d{4})\b)"
 )
 #: Where something is held: "tổ chức (ngay) tại Quảng Ngãi", "the workshop in Huế", "hội nghị ở Huế";
 #: a place that hosts an event need not have issued the document that lists it.
 _HELD_IN = (
     r"\b(?:to chuc|dien ra|held|take place|takes place|taking place|hosted|hoi thao|hoi nghi|dien dan|festival"
-    r"|ngay hoi|workshops?|conferences?|seminars?|forums?|meetings?|events?)\b(?:\s+[\w'-]+){0,12}?\s+"
+    r"|ngay hoi|workshops?|conferences?|seminars?|forums?|meetings?|events?)\b(?:,?\s+[\w'-]+){0,12}?\s+"
     r"(?:tai|o|in|at)\s+(?:the\s+)?(?:tinh\s+|thanh pho\s+|tp\s+|city of\s+|province of\s+)?"
 )
 
@@ -929,6 +982,53 @@ def has_labels(path: Sequence[str], labels: Sequence[str]) -> bool:
 
 
 _EVENT_NOUNS = r"(?:workshops?|conferences?|seminars?|forums?|festivals?|meetings?)"
+
+
+_EVENT_VI = r"(?:hoi nghi|hoi thao|dien dan|ngay hoi|le hoi|festival|hn|ht)"
+#: Words that end what an event is about: its year, place, time or what the question asks of it.
+_TOPIC_END = (
+    r"(?:nam|vao|thang|quy|o|tai|trong|do|thi|cua|duoc|la|se|can|phai|co|in|at|on|of|for|by|held|hosted|taking|that|which"
+    r"|who|what|when|where|is|was|will|to|and then|\d)"
+)
+
+
+def event_topic(folded: str) -> str:
+    """What an event the question names is about, in its own words ("hội nghị về phát triển nguồn nhân
+    lực vùng năm 2018" → "phat trien nguon nhan luc vung"; "the regional human resources development
+    conference" → "regional human resources development"), or ""."""
+    m = re.search(rf"\b{_EVENT_VI}\s+(?:ve\s+)?((?:(?!{_TOPIC_END}\b)[a-z&-]+\s*){{1,8}})", folded)
+    if m:
+        return " ".join(_PLACE_RE.sub(" ", m.group(1)).split())
+    folded = re.sub(
+        rf"\b(?:{'|'.join(_MONTHS_EN)}|mid|early|late|spring|summer|autumn|fall|winter)\b|\b\d{{4}}\b",
+        " ",
+        folded,
+    )
+    folded = " ".join(folded.split())
+    m = re.search(
+        rf"\b{_EVENT_NOUNS}\s+(?:on|about|for)\s+(?:the\s+)?((?:(?!(?:in|at|across|held|hosted|that|which|who|and then)\b)"
+        r"[a-z&'-]+\s*){1,8})",
+        folded,
+    )
+    if m:
+        return m.group(1).strip()
+    m = re.search(rf"((?:[a-z&'-]+\s+){{1,8}}){_EVENT_NOUNS}\b", folded)
+    if not m:
+        return ""
+    words = m.group(1).split()
+    cut = max((i + 1 for i, w in enumerate(words) if w in _BEFORE_TOPIC or w.endswith("'s")), default=0)
+    return " ".join(w for w in words[cut:] if w not in _PLACE_WORDS_EN)
+
+
+#: Words after which an English event's topic starts ("… to the Hue tourism promotion conference").
+_BEFORE_TOPIC = frozenset(
+    "the a an its their this that to of for in on at with by from about into what which who when where how is was "
+    "are were does did will would lead leads led run runs ran host hosts hosted attend attends organise organize "
+    "organised organized".split()
+)
+_PLACE_WORDS_EN = frozenset(
+    "regional provincial planned upcoming proposed annual quang ngai hue thua thien".split()
+)
 
 
 def held_in(folded: str) -> list[str]:
@@ -1218,11 +1318,14 @@ def analyze(question: str) -> Query:
     q.asks_ranking = bool(re.search(_RANKING_PATTERN, folded))
     q.in_appendix = bool(
         re.search(
-            r"\b(?:in|on|under|from|according to) (?:the |its )?(?:\w+ ){0,2}?(?:annex|appendix|appended table)|\b(?:theo|trong|tai) (?:bang )?phu luc\b",
+            r"\b(?:in|on|under|from|according to) (?:the |its )?(?:[\w'-]+ ){0,3}?(?:annex|appendix|appended table)|\b(?:theo|trong|tai) (?:bang )?phu luc\b",
             folded,
         )
     )
     q.asks_result = bool(re.search(_RESULT_PATTERN, folded))
+    q.designators = designators(folded)
+    q.excluded = excluded(folded)
+    q.event_topic = event_topic(expand_inline(folded))
     if qtype == QType.WHEN:
         q.time_kind = next((k for k, pat in _TIME_KINDS if re.search(pat, folded)), "any")
     expanded = agency_key(expand_inline(folded) + " " + " ".join(fold(t).lower() for t in q.translations))
@@ -1231,6 +1334,7 @@ def analyze(question: str) -> Query:
     q.agencies = [a for a in AGENCY_NAMES if re.search(r"\b" + re.escape(a) + r"\b", expanded)]
     # "Sở Kế hoạch và Đầu tư" also contains "kế hoạch": keep only the longest names found.
     q.agencies = [a for a in q.agencies if not any(a != b and a in b for b in q.agencies)]
+    q.agencies += [a for a in district_bodies(text) if a not in q.agencies]
     q.names = proper_names(text)
     # "qd … cua qngai": places typed short, read both ways ("tp" may also be Tư pháp).
     q.issuer_places = list(dict.fromkeys([*issuer_places(folded), *issuer_places(expand_inline(folded))]))

@@ -163,6 +163,10 @@ PHONE_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "svhttdl": ("Sở Văn hóa, Thể thao và Du lịch",),
     "sldtbxh": ("Sở Lao động - Thương binh và Xã hội",),
     "stnmt": ("Sở Tài nguyên và Môi trường",),
+    "kdc": ("khu dân cư",),
+    "dt": ("diện tích", "đầu tư"),
+    "qh": ("quy hoạch",),
+    "ql": ("Quốc lộ",),
 }
 
 # English → Vietnamese, by topic; merged into ENGLISH below (a key belongs to exactly one topic).
@@ -337,8 +341,16 @@ _AGENCIES: dict[str, tuple[str, ...]] = {
 # ("people committee" sorts before "people's committee").
 _AGENCY_ALIASES: dict[str, tuple[str, ...]] = {
     "dard": ("Sở Nông nghiệp và Phát triển nông thôn",),
+    "dcst": ("Sở Văn hóa, Thể thao và Du lịch",),
+    "dic": ("Sở Thông tin và Truyền thông",),
+    "doic": ("Sở Thông tin và Truyền thông",),
     "doet": ("Sở Giáo dục và Đào tạo",),
+    "dof": ("Sở Tài chính",),
+    "doh": ("Sở Y tế",),
+    "doha": ("Sở Nội vụ",),
     "doit": ("Sở Công Thương",),
+    "doj": ("Sở Tư pháp",),
+    "docst": ("Sở Văn hóa, Thể thao và Du lịch",),
     "dolisa": ("Sở Lao động - Thương binh và Xã hội", "Sở Lao động, Thương binh và Xã hội"),
     "donre": ("Sở Tài nguyên và Môi trường",),
     "dost": ("Sở Khoa học và Công nghệ",),
@@ -514,6 +526,22 @@ _ASSIGNMENT: dict[str, tuple[str, ...]] = {
     "implemented": ("thực hiện", "triển khai"),
     "implementing": ("triển khai thực hiện", "thực hiện", "thi hành"),
     "implements": ("thực hiện",),
+    # "UBND tỉnh cụ thể hóa bằng Quyết định …": a province turns a national act into its own.
+    **{
+        w: ("cụ thể hóa",)
+        for w in (
+            "localise",
+            "localised",
+            "localize",
+            "localized",
+            "concretise",
+            "concretised",
+            "concretize",
+            "concretized",
+            "domesticate",
+            "domesticated",
+        )
+    },
     "improve": ("nâng cao", "cải thiện"),
     "in charge": ("chủ trì", "chịu trách nhiệm"),
     "in coordination with": ("phối hợp với",),
@@ -654,6 +682,9 @@ _REPORTING_MEETINGS: dict[str, tuple[str, ...]] = {
     "investment promotion conference": ("Hội nghị xúc tiến đầu tư",),
     "job fair": ("Sàn giao dịch Việc làm",),
     "location": ("địa điểm",),
+    "located": ("địa điểm", "vị trí"),
+    "zone": ("khu",),
+    "zones": ("khu",),
     "meeting": ("họp", "hội nghị"),
     "monitor": ("theo dõi",),
     "monitoring": ("theo dõi",),
@@ -838,6 +869,9 @@ _INVESTMENT_TRADE: dict[str, tuple[str, ...]] = {
     "free trade agreement": ("hiệp định thương mại tự do", "FTA"),
     "free trade agreements": ("hiệp định thương mại tự do", "FTA"),
     "fta": ("FTA", "hiệp định thương mại tự do"),
+    "free trade zone": ("khu thương mại tự do", "khu vực thương mại tự do"),
+    "free trade zones": ("khu thương mại tự do", "khu vực thương mại tự do"),
+    "free trade areas": ("khu vực thương mại tự do",),
     "goods": ("hàng hóa",),
     "import": ("nhập khẩu",),
     "import and export": ("xuất nhập khẩu", "xuất - nhập khẩu"),
@@ -911,6 +945,8 @@ _ECONOMY: dict[str, tuple[str, ...]] = {
     "occupancy rate": ("tỷ lệ lấp đầy",),
     "pci": ("PCI", "năng lực cạnh tranh cấp tỉnh", "chỉ số cạnh tranh cấp tỉnh"),
     "per capita": ("bình quân đầu người",),
+    "per head": ("bình quân đầu người",),
+    "grdp per head": ("GRDP bình quân đầu người",),
     "percentage": ("tỷ lệ",),
     "production value": ("giá trị sản xuất",),
     "proportion": ("tỷ trọng",),
@@ -1652,7 +1688,9 @@ GENERIC_EN = frozenset(
     "meant getting through talk talking aside listed acts earlier both become becomes instead exact itself "
     "himself herself rather quick whats ones question questions example back hand intend intended around down "
     "coming likely single worked hoped treat refer leave designed carried carrying anything something "
-    "wondering curious checking confirm following gone".split()
+    "wondering curious checking confirm following gone "
+    # seventh round
+    "if imply implies implied".split()
 )
 
 

@@ -177,6 +177,24 @@ CORPUS_ECONOMY: dict[str, tuple[str, ...]] = {
     "exceed": ("vượt mức",),
     "excluding": ("không tính",),
     "excluding refinery": ("không tính sản phẩm lọc hóa dầu",),
+    **{
+        w: ("không tính",)
+        for w in (
+            "exclude",
+            "excluded",
+            "leave out",
+            "leaving out",
+            "left out",
+            "not counting",
+            "net of",
+            "stripping out",
+            "strip out",
+        )
+    },
+    "refined petroleum": ("lọc hóa dầu",),
+    "refined petroleum products": ("sản phẩm lọc hóa dầu",),
+    "refinery products": ("sản phẩm lọc hóa dầu",),
+    "refinery output": ("sản phẩm lọc hóa dầu",),
     "expedite": ("đẩy nhanh tiến độ", "đẩy nhanh"),
     "expenditure": ("chi ngân sách", "thu chi ngân sách"),
     "exploration": ("thăm dò",),

@@ -139,3 +139,42 @@ def test_text_abbreviations_say_their_words(lexical: LexicalIndex) -> None:
     q = analyze("to dieu phoi vung ktt mt")
     scorer = EvidenceScorer(q, lexical.idf, lexical.known, None, lexical.any_idf)
     assert scorer.coverage("Tổ điều phối phát triển Vùng KTTĐMT") > scorer.coverage("Tổ điều phối phát triển")
+
+
+@pytest.mark.parametrize(
+    ("topic", "row", "says"),
+    [
+        (
+            "phát triển nguồn nhân lực vùng",
+            "Tham dự Hội nghị xúc tiến đầu tư và quảng bá du lịch Vùng",
+            False,
+        ),
+        (
+            "phát triển công nghiệp hỗ trợ",
+            "Tổ chức Hội thảo Phát triển công nghiệp hỗ trợ tỉnh Quảng Ngãi",
+            True,
+        ),
+        ("human resources development", "Tham dự Hội nghị xúc tiến đầu tư và quảng bá du lịch Vùng", False),
+        ("coastal road", "Tham dự Hội thảo liên kết phát triển đường bộ ven biển", True),
+    ],
+)
+def test_says_key_asks_the_rarest_concept(lexical: LexicalIndex, topic: str, row: str, says: bool) -> None:
+    """What an event is about is said when its rarest concept is: "nguồn nhân lực", not "phát triển"."""
+    scorer = EvidenceScorer(analyze(topic), lexical.idf, lexical.known, None, lexical.any_idf)
+    assert scorer.says_key(row) is says
+
+
+def test_subjects_listed_before_one_predicate_are_one_sentence(lexical: LexicalIndex) -> None:
+    from rag.documents.models import Chunk, SectionKind
+
+    text = (
+        "Điều 3. Chánh Văn phòng UBND tỉnh; Giám đốc Sở: Ngoại vụ; Thủ trưởng các sở, ban ngành tỉnh; Thủ trưởng "
+        "các cơ quan Trung ương đóng trên địa bàn tỉnh chịu trách nhiệm thi hành Quyết định này./."
+    )
+    chunk = Chunk(
+        id="c", doc_id="d", ordinal=0, label="Điều 3", section_path=["Điều 3"], section_kind=SectionKind.ARTICLE,
+        headings=[], text=text, embed_text=text, start=0, end=len(text),
+    )  # fmt: skip
+    scorer = EvidenceScorer(analyze("Ai chịu trách nhiệm thi hành quyết định?"), lexical.idf, lexical.known)
+    pieces = [s.text for s in scorer.spans(chunk, 0)]
+    assert any(p.startswith("Chánh Văn phòng UBND tỉnh;") and p.endswith("./.") for p in pieces), pieces

@@ -138,6 +138,12 @@ CASES = [
         "ke hoach 39 gui nhung co quan nao", "39/KH-UBND", ("Nơi nhận",), ("Hội đồng Vùng",),
         lang="vi_nodiac", qtype="doc_meta"), id="nodiac-recipients"),
     pytest.param(Case(
+        "cv 2395 gui bao cao bo nao", "2395/UBND-KTTH", ("Nơi nhận",), ("Bộ Kế hoạch và Đầu tư",),
+        lang="vi_nodiac", qtype="doc_meta"), id="nodiac-sent-to-which-ministry"),
+    pytest.param(Case(
+        "Kế hoạch hội nhập quốc tế được ban hành trên cơ sở đề nghị của ai?", "997/QĐ-UBND", ("Mở đầu",),
+        ("Sở Ngoại vụ",), qtype="doc_meta"), id="vi-on-whose-proposal"),
+    pytest.param(Case(
         "Kế hoạch 39 thực hiện nghị quyết nào của Hội đồng Vùng?", "39/KH-UBND", ("Mở đầu",), ("87/NQ-HĐV",),
         qtype="doc_meta"), id="vi-what-a-plan-implements"),
     # "EZ and Industrial Parks Management Board" is the board whose name has more words inside.
@@ -510,6 +516,45 @@ CASES = [
     pytest.param(Case(
         "What yearly GRDP growth does the international integration plan aim for?", "997/QĐ-UBND",
         ("Phần I", "II", "2", "-2"), ("6-7%",), lang="en", qtype="how_much"), id="en-growth-of-its-subject"),
+    # A district's committee named as an agency: the row that names it.
+    pytest.param(Case(
+        "What role does Ly Son district play in the November 2018 investment and tourism promotion conference?",
+        "39/KH-UBND", ("Phụ lục", "4"), ("UBND huyện Lý Sơn",), lang="en", qtype="what"),
+        id="en-district-committee-in-its-row"),
+    # Phone abbreviations: "kdc" khu dân cư, "dt" diện tích.
+    pytest.param(Case(
+        "kdc chinh trang o kcn quang phu dt bao nhieu", "25/QĐ-UBND", ("B", "I", "3", "3.2", "-2"), ("14,138ha",),
+        lang="vi_nodiac", qtype="how_much"), id="nodiac-area-in-phone-abbreviations"),
+    # An event named with a comma in it is still held in Huế: the plan is Quảng Ngãi's.
+    pytest.param(Case(
+        "hoi thao lk cac kkt, kcn o hue bql kkt nop bc truoc ngay nao", "39/KH-UBND", ("Phụ lục", "2"),
+        ("15/3/2018",), lang="vi_nodiac", qtype="when"), id="nodiac-deadline-of-an-event-held-elsewhere"),
+    pytest.param(Case(
+        "What GRDP per head did the integration plan target for 2020?", "997/QĐ-UBND", ("Phần I", "II", "2", "-2"),
+        ("3.600-4.000 USD",), lang="en", qtype="how_much"), id="en-per-head-in-money"),
+    pytest.param(Case(
+        "Which provincial decision localised Resolution 128?", "2395/UBND-KTTH", ("1", "a"), ("128/NQ-CP",),
+        lang="en", qtype="what"), id="en-localised-is-cu-the-hoa"),
+    pytest.param(Case(
+        "ql 24b nang cap doan nao", "2395/UBND-KTTH", ("2", "2.4", "a"), ("Km23-Km57",), lang="vi_nodiac"),
+        id="nodiac-road-by-its-number"),
+    pytest.param(Case(
+        "Leaving out refinery products, what industrial output value was targeted for 2014?", "25/QĐ-UBND",
+        ("A", "2", "-1"), ("5.840 tỷ đồng",), lang="en", qtype="how_much"), id="en-figure-net-of-something"),
+    # A change asked: the figure said to fall or rise, not the ratio to last year.
+    pytest.param(Case(
+        "By how much is industrial output value expected to fall in 2014 compared with 2013?", "25/QĐ-UBND",
+        ("A", "2", "-1"), ("10,39%",), lang="en", qtype="how_much"), id="en-figure-of-a-fall"),
+    pytest.param(Case(
+        "Excluding refinery products, by how much does industrial output rise in 2014?", "25/QĐ-UBND",
+        ("A", "2", "-1"), ("9,1%",), lang="en", qtype="how_much"), id="en-figure-of-a-rise-net-of-something"),
+    # A share asked: only a figure its clause calls a share.
+    pytest.param(Case(
+        "What share of GDP will industry and construction have in 2014?", "25/QĐ-UBND", ("A", "2", "-2"),
+        ("59-60%",), lang="en", qtype="how_much"), id="en-share-is-a-share"),
+    pytest.param(Case(
+        "cv 2395 co gui bo khdt khong", "2395/UBND-KTTH", ("Nơi nhận",), ("Bộ Kế hoạch và Đầu tư",),
+        lang="vi_nodiac", qtype="doc_meta"), id="nodiac-was-it-sent-to"),
 ]  # fmt: skip
 
 
@@ -554,6 +599,20 @@ def test_question_naming_two_documents_cites_both(chain: AnswerChain, app: App) 
     assert ("2395/UBND-KTTH", ["2", "2.2", "b"]) in cited
     assert ("39/KH-UBND", ["III", "2", "-6"]) in cited
     assert {r.doc_number for r in answer.retrieved} == {"2395/UBND-KTTH", "39/KH-UBND"}
+    assert_all_verified(app, answer)
+
+
+def test_which_of_these_documents_task_an_agency_by_its_english_abbreviation(
+    chain: AnswerChain, app: App
+) -> None:
+    answer = chain.invoke("Which of these documents give DIC its own tasks?")
+    assert answer.qtype == "which_docs" and not answer.abstained
+    assert {c.doc_number for c in answer.citations} >= {
+        "2395/UBND-KTTH",
+        "350/QĐ-UBND",
+        "997/QĐ-UBND",
+        "25/QĐ-UBND",
+    }
     assert_all_verified(app, answer)
 
 
@@ -738,6 +797,38 @@ UNANSWERABLE = [
                  id="en-growth-of-another-subject"),
     pytest.param("tang truong xuat khau binh quan hang nam den 2020 la bao nhieu", "vi_nodiac",
                  id="nodiac-growth-of-another-subject"),
+    # --- seventh round ----------------------------------------------------------------------------
+    # A district's committee is an agency: it has a part in the tourism conference, not in the workshop.
+    pytest.param("What role does Ly Son district play in the coastal road linkage workshop in Hue?", "en",
+                 id="en-district-committee-in-a-row-it-is-not-in"),
+    pytest.param("UBND huyện Lý Sơn có nhiệm vụ gì trong hội thảo đường bộ ven biển?", "vi",
+                 id="vi-district-committee-in-a-row-it-is-not-in"),
+    # A place answered from a sentence that passes only on its section's other sentences.
+    pytest.param("Where is the free trade zone Quang Ngai wants to set up?", "en", id="en-place-of-something-never-said"),
+    # A comparison with another province: a sentence comparing with another year compares nothing asked.
+    pytest.param("Was Quang Ngai's 2014 industrial output target higher or lower than Hue's?", "en",
+                 id="en-compared-with-another-province"),
+    pytest.param("What GRDP per head does the integration plan target for 2025?", "en", id="en-per-head-of-another-year"),
+    # A district no document names.
+    pytest.param("Kế hoạch năm 2014 giao huyện Đức Phổ mở rộng cụm công nghiệp nào?", "vi", id="vi-district-never-named"),
+    pytest.param("Nhật Bản hay Hàn Quốc là đối tác số một về giao thông vận tải của Quảng Ngãi?", "vi",
+                 id="vi-number-one-never-ranked"),
+    # A deadline asked: a plan's horizon, a cited decision's date or a period is none.
+    pytest.param("cv 2395 han trinh phe duyet quy hoach tinh la khi nao", "vi_nodiac", id="nodiac-deadline-never-given"),
+    # A road named by its number: Quốc lộ 24 and 24B are other roads than 1A.
+    pytest.param("Which stretch of National Highway 1A does the 2022 letter want widened?", "en",
+                 id="en-another-road-number"),
+    # The figure of something set aside, of another year, of what is located at the place asked.
+    pytest.param("What investment target in USD was set for 2014 for the industrial parks, as opposed to Dung Quat?",
+                 "en", id="en-figure-of-what-is-set-aside"),
+    pytest.param("What was Quang Ngai's actual industrial output value in 2013?", "en", id="en-figure-compared-with"),
+    pytest.param("What was the growth rate of industrial output in 2013?", "en", id="en-growth-of-the-year-compared-with"),
+    pytest.param("kcn quang phu rong bao nhieu ha", "vi_nodiac", id="nodiac-area-of-what-is-at-the-place"),
+    # An appendix row about another event, however well it matches the rest of the question.
+    pytest.param("Trong phụ lục KH 39, hội thảo về đào tạo nguồn nhân lực do sở nào chủ trì?", "vi",
+                 id="vi-row-of-another-event"),
+    pytest.param("In the 2018 plan's annex, when is the regional human resources conference held?", "en",
+                 id="en-row-of-another-event"),
 ]  # fmt: skip
 
 
@@ -750,6 +841,7 @@ UNANSWERABLE = [
          "Chưa nạp văn bản nào do Đà Nẵng ban hành."),
         ("Ai ký Kế hoạch 39/KH-UBND?", "không có phần chữ ký"),
         ("Who signed decision 25/QĐ-UBND issuing the 2014 industrial plan?", "has no signature block"),
+        ("Which agencies were on the distribution list of Decision 25?", "has no distribution list (Nơi nhận)"),
         ("qd 1537/qd-ubnd nam 2020 ai ky", "chưa được nạp"),
         # What a document only cited says is not in the loaded documents.
         ("Nghị quyết 57/NQ-CP đặt ra những mục tiêu cụ thể nào đến năm 2030?", "Văn bản 57/NQ-CP chưa được nạp."),

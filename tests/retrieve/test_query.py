@@ -713,6 +713,55 @@ def test_a_sector_stands_for_its_department(question: str, agencies: list[str]) 
 
 
 @pytest.mark.parametrize(
+    ("question", "agencies"),
+    [
+        ("UBND huyện Lý Sơn phối hợp việc gì?", ["uy ban nhan dan huyen ly son"]),
+        ("ubnd huyen gui ho so truoc ngay nao", []),  # "gửi hồ sơ" is no district's name
+        (
+            "What role does Ly Son district play in the coastal road workshop?",
+            ["uy ban nhan dan huyen ly son"],
+        ),
+        ("What must the Binh Son district authorities do?", ["uy ban nhan dan huyen binh son"]),
+        ("Which projects are planned for Ly Son district?", []),  # a place, not a body that acts
+        ("Dự án điện cho huyện đảo Lý Sơn là gì?", []),
+    ],
+)
+def test_a_district_committee_is_an_agency(question: str, agencies: list[str]) -> None:
+    assert analyze(question).agencies == agencies
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        (
+            "Hội nghị về phát triển nguồn nhân lực vùng năm 2018 tổ chức ở đâu?",
+            "phat trien nguon nhan luc vung",
+        ),
+        ("hoi thao cn ho tro qngai trong lien ket vung do ai chu tri", "cong nghiep ho tro"),
+        ("Who leads the regional human resources development conference?", "human resources development"),
+        ("What month was the Hue tourism investment promo conference?", "tourism investment promo"),
+        ("Who went to the workshop on the coastal road in Hue in mid-2018?", "coastal road"),
+        ("Which agency leads the conference?", ""),
+    ],
+)
+def test_what_an_event_is_about(question: str, topic: str) -> None:
+    assert analyze(question).event_topic == topic
+
+
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        ("Which stretch of National Highway 1A is to be widened?", ["1a"]),
+        ("Nâng cấp Quốc lộ 24 và Quốc lộ 24B đoạn nào?", ["24", "24b"]),
+        ("ql 24b nang cap doan nao", ["24b"]),
+        ("Dự án nào có 24 hạng mục?", []),
+    ],
+)
+def test_roads_named_by_number(question: str, numbers: list[str]) -> None:
+    assert analyze(question).designators == numbers
+
+
+@pytest.mark.parametrize(
     ("question", "kept"),
     [
         ("I'm a consultant helping a Japanese auto-parts supplier scope out Quang Ngai. The 2018 plan lists a workshop "
@@ -734,6 +783,7 @@ def test_asides_around_an_english_question_are_dropped(question: str, kept: str)
     ("question", "appendix"),
     [
         ("In the annex to Quang Ngai's 2018 plan, who leads the workshop?", True),
+        ("In the 2018 plan's annex, when is the conference held?", True),
         ("Theo phụ lục Kế hoạch 39, hội thảo đường bộ ven biển do sở nào chủ trì?", True),
         ("Who leads the supporting industry workshop?", False),
     ],
