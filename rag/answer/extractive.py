@@ -343,6 +343,22 @@ def _of_something_at(query: Query, text: str, at: int) -> bool:
     return bool(pairs) and not pairs & _word_pairs(" ".join(re.findall(r"\w+", asked)))
 
 
+#: Roles a "who" question may ask for, and the words a sentence must say for it (question pattern,
+#: folded → text pattern).
+_ROLES: tuple[tuple[str, str], ...] = (
+    (r"\b(project owner|owner of the project|investor of|chu dau tu|project investor)\b", r"(?i:chủ đầu tư)"),
+    (
+        r"\b(standing (body|agency|office)|permanent (body|secretariat)|co quan thuong truc)\b",
+        r"(?i:thường trực)",
+    ),
+)
+
+
+def _asked_role(query: Query) -> str:
+    asked = fold(query.question).lower()
+    return next((text for pattern, text in _ROLES if re.search(pattern, asked)), "")
+
+
 def _direction(query: Query) -> str:
     """The verb a figure of change asked for goes with: "giảm" for a fall, "tăng" for a rise, else ""."""
     asked = fold(query.question).lower()
@@ -678,6 +694,9 @@ class ExtractiveAnswerer:
         )
         if result.unknown_issuers:
             return self.abstain(base, en, result.hits[:3], missing_issuers=result.unknown_issuers)
+        if result.unknown_years and query.qtype != QType.WHICH_DOCS:
+            # "Quang Ngai's 2019 regional linkage plan": no loaded document is of 2019.
+            return self.abstain(base, en, result.hits[:3], missing_years=result.unknown_years)
         if query.issued is not None and query.issued.only:
             return self._issued_list(query, result, base, en)  # from metadata: no section need match
         if not result.hits:
@@ -842,6 +861,12 @@ class ExtractiveAnswerer:
             topic = EvidenceScorer(analyze(query.event_topic), self.idf, self.known, set(), self.phrase_idf)
             if not any(topic.says_key(s.chunk.text) for s in spans if s.chunk.section_kind == K.TABLE_ROW):
                 spans = [s for s in spans if s.chunk.section_kind != K.TABLE_ROW]
+        if query.qtype == QType.WHO and (role := _asked_role(query)):
+            # "Who is the project owner": a sentence where the board only coordinates says no owner.
+            spans = [s for s in spans if re.search(role, s.text)]
+        if result.title_docs and query.qtype not in (QType.WHICH_DOCS, QType.DOC_META):
+            # "Under the international integration plan, who …": that plan's sections first.
+            spans = [s for s in spans if s.chunk.doc_id in result.title_docs] or spans
         if query.designators:
             # "National Highway 1A": a sentence about Quốc lộ 24 and 24B is about other roads.
             spans = [s for s in spans if all(_designates(s.text, d) for d in query.designators)]
@@ -1042,9 +1067,18 @@ class ExtractiveAnswerer:
         )
 
     def abstain(
-        self, base: Answer, en: bool, hits: Sequence[Hit], missing_issuers: Sequence[str] = ()
+        self,
+        base: Answer,
+        en: bool,
+        hits: Sequence[Hit],
+        missing_issuers: Sequence[str] = (),
+        missing_years: Sequence[str] = (),
     ) -> Answer:
         lines = [NOT_FOUND_EN if en else NOT_FOUND_VI]
+        for year in missing_years:
+            lines.append(
+                f"No loaded document is of {year}." if en else f"Chưa nạp văn bản nào của năm {year}."
+            )
         for place in missing_issuers:
             name = next(iter(ENGLISH.get(place, ())), place.title())  # "da nang" → "Đà Nẵng"
             lines.append(

@@ -64,6 +64,7 @@ class SearchResult:
     reranked: bool = False
     dense_error: str | None = None  # why dense retrieval failed for this query (vector store down)
     unknown_issuers: list[str] = field(default_factory=list)  # provinces named as issuer, with no document
+    unknown_years: list[str] = field(default_factory=list)  # years a document is named by, with no document
     other_places: list[str] = field(default_factory=list)  # provinces named that issued no loaded document
     place_docs: list[str] = field(default_factory=list)  # documents issued where the question names
     unknown_refs: list[str] = field(default_factory=list)  # document numbers named, none of them loaded
@@ -421,6 +422,7 @@ class HybridSearcher:
             reranked=reranked,
             dense_error=dense_error,
             unknown_issuers=self.unknown_issuers(query),
+            unknown_years=[] if scope or query.doc_refs or query.doc_numbers else self.unknown_years(query),
             other_places=self._not_issuers(query.places),
             unknown_refs=[] if scope else self.unknown_refs(query),
             document_years=[y for y in query.numbers if _YEAR.fullmatch(y) and int(y) in self._year],
@@ -460,6 +462,23 @@ class HybridSearcher:
             and not (self._names_document_year(n) or (_YEAR.fullmatch(n) and int(n) in self._year))
         ]
         return refs
+
+    def unknown_years(self, query: Query) -> list[str]:
+        """Years the question dates a document by ("Quang Ngai's 2019 regional linkage plan") that no
+        loaded document was issued in or names in its title."""
+        folded = " ".join(fold(query.normalized).lower().split())
+        return [
+            y
+            for y in query.document_years
+            if not any(self._of_year(i, y) for i in range(len(self.docs)))
+            # "the construction plan to 2035", "giai đoạn 2016-2020": a horizon or a period, which
+            # plans inside the documents have, is no date of a document.
+            and not re.search(
+                rf"\b(?:to|until|by|through|till|den(?: nam)?|toi(?: nam)?|giai doan|thoi ky|tam nhin|vision|horizon)"
+                rf"\s+{y}\b|\b{y}\s*[-–]\s*\d{{4}}|\d{{4}}\s*[-–]\s*{y}\b",
+                folded,
+            )
+        ]
 
     def unknown_issuers(self, query: Query) -> list[str]:
         """Provinces the question says issued the document it asks about, of which no document is

@@ -225,7 +225,7 @@ _ASKING: tuple[tuple[QType, str], ...] = (
     (
         QType.WHERE,
         r"\b(o dau|tai dau|noi nao|dia diem nao|where|which (city|town|location|venue|place)"
-        r"|which (province|district|locality) (hosts?|is hosting|will host|hosted)"
+        r"|which (province|district|locality|city) (hosts?|is hosting|will host|hosted|(is|was) (going|due|set|scheduled) to host|is to host|would host)"
         r"|(o|tai) (dia phuong|tinh|thanh pho|huyen|xa|khu vuc|vung|dia ban|quoc gia|nuoc)(,? thanh( pho)?)? nao)\b",
     ),
     (

@@ -553,6 +553,20 @@ CASES = [
         "What share of GDP will industry and construction have in 2014?", "25/QĐ-UBND", ("A", "2", "-2"),
         ("59-60%",), lang="en", qtype="how_much"), id="en-share-is-a-share"),
     pytest.param(Case(
+        "Who has to coordinate on the North-South expressway through Quang Ngai?", "2395/UBND-KTTH",
+        ("2", "2.9", "a"), ("Ban Quản lý dự án đầu tư xây dựng các công trình Giao thông tỉnh",), lang="en",
+        qtype="who"), id="en-named-project"),
+    # A plan's horizon dates no loaded document: the plan to 2035 is one the letter speaks of.
+    pytest.param(Case(
+        "Who must get the Dung Quat EZ general construction plan to 2035 approved?", "2395/UBND-KTTH",
+        ("2", "2.2", "a"), ("Ban Quản lý Khu kinh tế Dung Quất",), lang="en", qtype="who"),
+        id="en-a-horizon-is-no-document-year"),
+    # A plan named by its title: its sections before another plan's on reporting.
+    pytest.param(Case(
+        "Under the international integration plan, through which department do agencies and districts send their "
+        "periodic reports, and how often?", "997/QĐ-UBND", ("Phần IV", "II", "25"), ("Sở Ngoại vụ",), lang="en"),
+        id="en-sections-of-the-plan-named"),
+    pytest.param(Case(
         "cv 2395 co gui bo khdt khong", "2395/UBND-KTTH", ("Nơi nhận",), ("Bộ Kế hoạch và Đầu tư",),
         lang="vi_nodiac", qtype="doc_meta"), id="nodiac-was-it-sent-to"),
 ]  # fmt: skip
@@ -663,9 +677,6 @@ UNANSWERABLE = [
     pytest.param("Những văn bản nào quy định mức lương tối thiểu cho công nhân khu công nghiệp?", "vi",
                  id="vi-which-docs-set-a-level"),
     pytest.param("Which documents set the subsidy rate for tourism startups?", "en", id="en-which-docs-set-a-rate"),
-    # A document by year and province that is not loaded: not the best hit's metadata.
-    pytest.param("ke hoach lien ket vung cua quang ngai nam 2019 so hieu la gi", "vi_nodiac",
-                 id="nodiac-number-of-a-plan-not-loaded"),
     # A person's post in Huế's documents, which name no director.
     pytest.param("Who is the director of Hue's Department of Tourism?", "en", id="en-director-not-named"),
     # The documents give administrative procedures to other agencies, not to the Department of Justice.
@@ -823,6 +834,8 @@ UNANSWERABLE = [
                  "en", id="en-figure-of-what-is-set-aside"),
     pytest.param("What was Quang Ngai's actual industrial output value in 2013?", "en", id="en-figure-compared-with"),
     pytest.param("What was the growth rate of industrial output in 2013?", "en", id="en-growth-of-the-year-compared-with"),
+    # A host never named.
+    pytest.param("Which province is going to host the 2022 sea tourism festival?", "en", id="en-host-never-named"),
     pytest.param("kcn quang phu rong bao nhieu ha", "vi_nodiac", id="nodiac-area-of-what-is-at-the-place"),
     # An appendix row about another event, however well it matches the rest of the question.
     pytest.param("Trong phụ lục KH 39, hội thảo về đào tạo nguồn nhân lực do sở nào chủ trì?", "vi",
@@ -842,6 +855,13 @@ UNANSWERABLE = [
         ("Ai ký Kế hoạch 39/KH-UBND?", "không có phần chữ ký"),
         ("Who signed decision 25/QĐ-UBND issuing the 2014 industrial plan?", "has no signature block"),
         ("Which agencies were on the distribution list of Decision 25?", "has no distribution list (Nơi nhận)"),
+        # A document dated by a year no loaded document is of.
+        ("In Quang Ngai's 2019 regional linkage plan, who runs the supporting-industry workshop?",
+         "No loaded document is of 2019."),
+        ("Kế hoạch liên kết vùng năm 2019 của Quảng Ngãi giao Sở Công Thương việc gì?",
+         "Chưa nạp văn bản nào của năm 2019."),
+        # Not the best hit's metadata.
+        ("ke hoach lien ket vung cua quang ngai nam 2019 so hieu la gi", "Chưa nạp văn bản nào của năm 2019."),
         ("qd 1537/qd-ubnd nam 2020 ai ky", "chưa được nạp"),
         # What a document only cited says is not in the loaded documents.
         ("Nghị quyết 57/NQ-CP đặt ra những mục tiêu cụ thể nào đến năm 2030?", "Văn bản 57/NQ-CP chưa được nạp."),
