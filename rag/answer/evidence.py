@@ -34,6 +34,7 @@ def _number_in(n: str, present: set[str]) -> bool:
 
 
 _DISTRICT_BODY = "uy ban nhan dan huyen "
+_LISTED_SUBJECT = 80  # characters: "Thủ trưởng các sở, ban ngành tỉnh;" is a subject, not a clause
 
 
 def _join_listed_subjects(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -55,9 +56,6 @@ def _join_listed_subjects(text: str, pieces: list[tuple[int, int]]) -> list[tupl
             out.append((a, b))
         last = (a, b)
     return out
-
-
-_LISTED_SUBJECT = 80  # characters: "Thủ trưởng các sở, ban ngành tỉnh;" is a subject, not a clause
 
 
 def names_agency(text: str, agency: str) -> bool:

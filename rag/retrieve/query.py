@@ -214,7 +214,7 @@ _ASKING: tuple[tuple[QType, str], ...] = (
         r"|\bwhat('s| is| was| are| were| will be) ([\w'-]+ ){0,5}?(total|value|output target|contribution|volume|turnover|revenue|number|amount"
         r"|figure|size|level|population|area|length|cost|price|capacity|headcount)\b"
         # "What industrial output value was it aiming for", "what lending rate": the quantity is named first.
-        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per[- ]capita|per[- ]head|share|contribution"
+        r"|\bwhat ([\w'-]+ ){0,3}?(value|amount|sum|volume|turnover|percentage|rate|headcount|per[- ]capita|per[- ]head|share|contribution|capacity"
         r"|growth(?! (?:strateg|model|driver|pole|engine|area|sector|industr)))\b"
         r"|\btong (so|gia tri|kim ngach|von|doanh thu|san luong|muc|chi phi|kinh phi)\b"
         # "What investment target, in USD", "ballpark in usd is fine": the unit asks for a figure.
